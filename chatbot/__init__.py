@@ -1,0 +1,3 @@
+"""innersource-chatops: an InnerSource assistant for Slack."""
+
+__version__ = "0.1.0"

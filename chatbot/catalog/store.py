@@ -1,0 +1,121 @@
+"""Writing project records into the catalog tables, idempotently."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from chatbot.catalog.activity import ActivityInputs, activity_score
+from chatbot.catalog.records import ProjectRecord
+from chatbot.models import Project, ProjectOwner
+
+
+@dataclass
+class UpsertStats:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    added_names: list[str] = field(default_factory=list)
+
+
+def record_columns(record: ProjectRecord) -> dict[str, Any]:
+    """The Project columns a source decides (everything but ids, first-seen and the score)."""
+    meta = record.metadata
+    return {
+        "source": record.source,
+        "origin": record.origin,
+        "external_id": record.external_id,
+        "name": record.name,
+        "full_name": record.full_name,
+        "owner_login": record.owner_login,
+        "html_url": record.html_url,
+        "description": record.description,
+        "title": meta.title,
+        "motivation": meta.motivation,
+        "language": record.language,
+        "topics": meta.topics,
+        "skills": meta.skills,
+        "contributions_wanted": meta.contributions,
+        "docs_url": meta.docs,
+        "logo": meta.logo,
+        "guidelines": meta.guidelines,
+        "default_branch": record.default_branch,
+        "stars": record.stars,
+        "forks": record.forks,
+        "watchers": record.watchers,
+        "subscribers": record.subscribers,
+        "open_issues_count": record.open_issues_count,
+        "participation": meta.participation,
+        "governance_level": meta.governance_level,
+        "chat_channel": meta.chat_channel,
+        "review_sla_days": meta.review_sla_days,
+        "trusted_committers": meta.trusted_committers,
+        "readme_excerpt": record.readme_excerpt,
+        "has_contributing": record.has_contributing,
+        "has_communication": record.has_communication,
+        "has_codeowners": record.has_codeowners,
+        "archived": record.archived,
+        "visibility": record.visibility,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "pushed_at": record.pushed_at,
+        "innersource_metadata": record.raw_metadata,
+        "findings": record.findings,
+        "removed_at": None,
+    }
+
+
+def score_of(project: Project, now: datetime) -> int:
+    return activity_score(
+        ActivityInputs(
+            forks=project.forks,
+            subscribers=project.subscribers or project.watchers,
+            stars=project.stars,
+            open_issues=project.open_issues_count,
+            created_at=project.created_at,
+            updated_at=project.updated_at,
+            participation=tuple(project.participation),
+            description=project.description,
+            motivation=project.motivation,
+            has_guidelines=bool(project.guidelines),
+        ),
+        now,
+    )
+
+
+def upsert_projects(session: Session, records: list[ProjectRecord], now: datetime) -> UpsertStats:
+    stats = UpsertStats()
+    keys = [r.key for r in records]
+    existing = {p.key: p for p in session.exec(select(Project).where(col(Project.key).in_(keys))).all()}
+    for record in records:
+        columns = record_columns(record)
+        project = existing.get(record.key)
+        if project is None:
+            project = Project(key=record.key, first_seen_at=now, last_seen_at=now, **columns)
+            session.add(project)
+            stats.added += 1
+            stats.added_names.append(record.full_name)
+        elif any(getattr(project, name) != value for name, value in columns.items()):
+            for name, value in columns.items():
+                setattr(project, name, value)
+            stats.updated += 1
+        else:
+            stats.unchanged += 1
+        project.last_seen_at = now
+        project.activity_score = score_of(project, now)
+        session.flush()
+        _replace_trusted_committers(session, project, record)
+    return stats
+
+
+def _replace_trusted_committers(session: Session, project: Project, record: ProjectRecord) -> None:
+    assert project.id is not None
+    logins = {p["github"] for p in record.metadata.trusted_committers if p.get("github")}
+    session.exec(
+        delete(ProjectOwner).where(
+            col(ProjectOwner.project_id) == project.id, col(ProjectOwner.role) == "trusted_committer"
+        )
+    )
+    for login in sorted(logins):
+        session.add(ProjectOwner(project_id=project.id, forge_login=login, role="trusted_committer"))

@@ -1,0 +1,202 @@
+"""The `innersource` command."""
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import OperationalError
+
+from chatbot import __version__
+from chatbot.settings import Settings, SettingsError, load_settings
+
+logger = logging.getLogger("innersource")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"Configuration problems:\n{exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        code: int = args.handler(settings, args)
+        return code
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(f"Configuration problems:\n{exc}", file=sys.stderr)
+        return 2
+    except OperationalError as exc:
+        print(f"Cannot use the database: {exc.orig}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+class CliError(RuntimeError):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="innersource", description="An InnerSource assistant for Slack.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    serve.add_argument("--migrate", action="store_true", help="apply database migrations before starting")
+    serve.set_defaults(handler=cmd_serve)
+
+    imp = sub.add_parser("import", help="import an InnerSource Portal repos.json file or URL")
+    imp.add_argument("path_or_url")
+    imp.set_defaults(handler=cmd_import)
+
+    seed = sub.add_parser("seed", help="load the bundled sample catalog of a fictional company")
+    seed.add_argument("--if-empty", action="store_true", help="only when the catalog has no projects yet")
+    seed.set_defaults(handler=cmd_seed)
+
+    ask = sub.add_parser("ask", help='run one command, e.g. innersource ask "/innersource find auth"')
+    ask.add_argument("text", nargs="+")
+    ask.add_argument("--user", default="ULOCAL", help="the Slack user id to act as")
+    ask.add_argument("--channel", default="CLOCAL", help="the channel id to act in")
+    ask.set_defaults(handler=cmd_ask)
+
+    console = sub.add_parser("console", help="type /innersource commands and see the replies")
+    console.add_argument("--user", default="ULOCAL")
+    console.add_argument("--channel", default="CLOCAL")
+    console.set_defaults(handler=cmd_console)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(title="db commands", metavar="DB_COMMAND")
+    up = db_sub.add_parser("upgrade", help="apply migrations up to the newest schema")
+    up.set_defaults(handler=cmd_db_upgrade)
+    current = db_sub.add_parser("current", help="show the schema revision")
+    current.set_defaults(handler=cmd_db_current)
+    return parser
+
+
+def _engine(settings: Settings, *, require_schema: bool = True):  # type: ignore[no-untyped-def]
+    from chatbot.db import SchemaOutOfDate, make_engine, require_current_schema
+
+    engine = make_engine(settings.database_url)
+    if require_schema:
+        try:
+            require_current_schema(engine)
+        except SchemaOutOfDate as exc:
+            raise CliError(str(exc)) from None
+    return engine
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.db import current_revision, upgrade
+
+    engine = _engine(settings, require_schema=False)
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    print(f"Database {where}: " + (f"upgraded {before or 'empty'} -> {after}" if before != after else f"at {after}"))
+    return 0
+
+
+def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.db import current_revision, head_revision
+
+    engine = _engine(settings, require_schema=False)
+    current, head = current_revision(engine), head_revision()
+    state = "up to date" if current == head else f"behind: the newest is {head}; run `innersource db upgrade`"
+    print(f"{current or 'empty'} ({state})")
+    return 0 if current == head else 1
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.catalog.importer import ImportFailed, import_portal_file
+
+    engine = _engine(settings)
+    try:
+        report = import_portal_file(engine, args.path_or_url)
+    except ImportFailed as exc:
+        raise CliError(f"Import failed: {exc}") from None
+    print(report.summary())
+    return 0
+
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.catalog.sample import catalog_is_empty, load_sample
+
+    engine = _engine(settings)
+    if args.if_empty and not catalog_is_empty(engine):
+        print("The catalog already has projects; the sample was not loaded.")
+        return 0
+    report = load_sample(engine)
+    print(
+        f"Loaded the sample catalog: {report.projects} projects, {report.issues} issues, "
+        f"{report.contributions} open pull requests, {report.people} people."
+    )
+    return 0
+
+
+def _local(settings: Settings, user: str, channel: str):  # type: ignore[no-untyped-def]
+    from chatbot.app import build_app
+    from chatbot.console import LocalSlack
+    from commands.router import Deps
+
+    app = build_app(Deps(engine=_engine(settings), settings=settings), local=True)
+    return LocalSlack(app, user_id=user, channel_id=channel)
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.console import render_message
+
+    local = _local(settings, args.user, args.channel)
+    message = local.command(" ".join(args.text))
+    print(render_message(message, color=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.console import render_message
+
+    local = _local(settings, args.user, args.channel)
+    color = sys.stdout.isatty()
+    print("InnerSource console. Type /innersource help (or just: help, find auth). Ctrl-D or 'exit' quits.")
+    while True:
+        try:
+            line = input("/innersource> " if sys.stdin.isatty() else "")
+        except EOFError:
+            print()
+            return 0
+        line = line.strip()
+        if line in ("exit", "quit", ":q"):
+            return 0
+        if not line:
+            continue
+        print(render_message(local.command(line), color=color))
+        print()
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.server import serve
+
+    settings.require_slack()
+    if args.migrate:
+        from chatbot.db import make_engine, upgrade
+
+        upgrade(make_engine(settings.database_url))
+    return serve(settings, _engine(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

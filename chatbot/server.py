@@ -1,0 +1,106 @@
+"""`innersource serve`: the Bolt app behind waitress (HTTP) or over Socket Mode, plus `GET /healthz`.
+
+Waitress is a production WSGI server that runs in one process with a thread pool, so the scheduler
+(which must run once) lives beside the request handlers without a fork. See docs/decisions/0002.
+"""
+
+import json
+import logging
+import signal
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine, text
+
+from chatbot.app import build_app
+from chatbot.settings import Settings
+from commands.router import Deps
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def make_wsgi_app(
+    app: App | None, engine: Engine, *, connected: Callable[[], bool] | None = None
+) -> Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]:
+    """Routes /healthz here and /slack/events to Bolt (when `app` is given, i.e. in HTTP mode)."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+
+    def wsgi(environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            status, body = health(engine, connected)
+            payload = json.dumps(body).encode()
+            start_response(
+                "200 OK" if status else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+            )
+            return [payload]
+        if slack is not None:
+            return slack(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+        return [b"Not Found"]
+
+    return wsgi
+
+
+def health(engine: Engine, connected: Callable[[], bool] | None) -> tuple[bool, dict[str, Any]]:
+    body: dict[str, Any] = {"status": "ok", "database": "ok"}
+    healthy = True
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # the health check reports, it never raises
+        body["database"] = f"error: {type(exc).__name__}"
+        healthy = False
+    if connected is not None:
+        body["socket_mode"] = "connected" if connected() else "disconnected"
+        healthy = healthy and connected()
+    if not healthy:
+        body["status"] = "unhealthy"
+    return healthy, body
+
+
+def serve(settings: Settings, engine: Engine) -> int:
+    from waitress.server import create_server
+
+    deps = Deps(engine=engine, settings=settings)
+    app = build_app(deps)
+    connected: Callable[[], bool] | None = None
+    socket_handler = None
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        socket_handler = SocketModeHandler(app, settings.app_token)
+        socket_handler.connect()
+        connected = socket_handler.client.is_connected
+        wsgi = make_wsgi_app(None, engine, connected=connected)
+        logger.info("Connected to Slack in Socket Mode; health check on port %s%s", settings.port, HEALTH_PATH)
+    else:
+        wsgi = make_wsgi_app(app, engine)
+        logger.info("Listening for Slack on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH)
+
+    server = create_server(wsgi, host=settings.host, port=settings.port, threads=settings.threads, ident="innersource")
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        logger.info("Stopping (signal %s)", signum)
+        server.close()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.run()
+    except (OSError, ValueError):
+        # waitress raises once its sockets are closed by stop(); that is the normal way out.
+        pass
+    finally:
+        if socket_handler is not None:
+            socket_handler.close()
+    return 0

@@ -1,0 +1,115 @@
+"""The Bolt listeners: thin edges that turn Slack payloads into router calls and replies."""
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from sqlmodel import Session
+
+from chatbot.catalog.cards import card_for
+from chatbot.catalog.queries import GOOD_FIRST_ISSUE, issue_counts, open_labelled_issues
+from chatbot.models import Project
+from chatbot.slack import blocks
+from commands import find
+from commands.router import CommandContext, Deps, Registry, Reply, dispatch
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App, deps: Deps, registry: Registry) -> None:
+    def inject(context: BoltContext, next: Any) -> None:  # noqa: A002  (Bolt's name)
+        context["deps"] = deps
+        context["registry"] = registry
+        next()
+
+    app.use(inject)
+    app.command("/innersource")(innersource_command)
+    app.action("share_project")(share_project_action)
+    app.action("good_first_issues")(good_first_issues_action)
+    app.action("find_next")(find_next_action)
+    app.action("contribute")(ack_only)
+
+
+def command_context(context: BoltContext, body: dict[str, Any]) -> CommandContext:
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or ""
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    return CommandContext(
+        deps=context["deps"],
+        user_id=user,
+        channel_id=channel,
+        team_id=team,
+        channel_name=body.get("channel_name", ""),
+    )
+
+
+def innersource_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    # The reply goes back in the acknowledgement itself: one round trip, well inside Slack's 3 s.
+    reply = dispatch(context["registry"], command_context(context, command), command.get("text", ""))
+    ack(**reply.as_message())
+
+
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def share_project_action(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    ctx = command_context(context, body)
+    project_id = _int_value(body)
+    with Session(ctx.deps.engine) as session:
+        project = session.get(Project, project_id) if project_id is not None else None
+        if project is None or project.id is None:
+            respond(text="That project is no longer in the catalog.", replace_original=False)
+            return
+        card = card_for(project, issue_counts(session, [project.id])[project.id])
+    shared = blocks.project_card(card, share=False)
+    shared.append(blocks.context(f"Shared by <@{ctx.user_id}> with `/innersource find`"))
+    respond(
+        text=blocks.project_card_text(card),
+        blocks=shared,
+        response_type="in_channel",
+        replace_original=False,
+        delete_original=False,
+    )
+
+
+def good_first_issues_action(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    ctx = command_context(context, body)
+    project_id = _int_value(body)
+    with Session(ctx.deps.engine) as session:
+        project = session.get(Project, project_id) if project_id is not None else None
+        if project is None or project.id is None:
+            respond(text="That project is no longer in the catalog.", replace_original=False)
+            return
+        issues = open_labelled_issues(session, project.id, GOOD_FIRST_ISSUE)
+        title = project.title or project.name
+    if not issues:
+        text = f"{blocks.escape(title)} has no open good first issues right now."
+        respond(text=text, blocks=blocks.notice(text), replace_original=False)
+        return
+    lines = [f"• {blocks.link(i.url, blocks.one_line(i.title, 150))}" for i in issues]
+    text = f"*Good first issues in {blocks.escape(title)}*\n" + "\n".join(lines)
+    respond(text=f"Good first issues in {title}", blocks=blocks.notice(text), replace_original=False)
+
+
+def find_next_action(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    ctx = command_context(context, body)
+    try:
+        value = json.loads(body["actions"][0]["value"])
+        query, offset = str(value["q"]), int(value["o"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        respond(text="That button has expired; run the search again.", replace_original=False)
+        return
+    reply: Reply = find.find_page(ctx, query, offset=max(offset, 0))
+    respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+
+
+def _int_value(body: dict[str, Any]) -> int | None:
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None

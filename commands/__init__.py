@@ -1,0 +1,8 @@
+"""The `/innersource` subcommands; `build_registry()` lists them in the order help shows them."""
+
+from commands import find, project
+from commands.router import Registry
+
+
+def build_registry() -> Registry:
+    return Registry([find.SUBCOMMAND, project.SUBCOMMAND])

@@ -1,0 +1,185 @@
+"""Parse `/innersource ...` text and dispatch it to a subcommand. No Slack or HTTP in here."""
+
+import difflib
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from chatbot.clock import Clock, utcnow
+from chatbot.settings import Settings
+from chatbot.slack import blocks
+
+logger = logging.getLogger(__name__)
+
+SMART_CHARACTERS = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u200b": "",
+        "\u200c": "",
+        "\u200d": "",
+        "\u2060": "",
+        "\ufeff": "",
+    }
+)
+COMMAND_PREFIX = re.compile(r"^/innersource\b\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What handlers need from the outside world, injected once when the app is built."""
+
+    engine: Engine
+    settings: Settings
+    clock: Clock = utcnow
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    deps: Deps
+    user_id: str
+    channel_id: str = ""
+    team_id: str = ""
+    channel_name: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user_id in self.deps.settings.app.admins
+
+
+@dataclass
+class Reply:
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    response_type: str = "ephemeral"
+
+    def as_message(self) -> dict[str, Any]:
+        message: dict[str, Any] = {"text": self.text, "response_type": self.response_type}
+        if self.blocks:
+            message["blocks"] = self.blocks
+        return message
+
+
+class UsageError(ValueError):
+    """Bad input from the user: the message is shown to them, with the subcommand's usage."""
+
+
+Handler = Callable[[CommandContext, str], Reply]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    summary: str
+    usage: str
+    examples: tuple[str, ...]
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+
+
+class Registry:
+    def __init__(self, subcommands: Sequence[Subcommand] = ()) -> None:
+        self._ordered: list[Subcommand] = []
+        self._by_name: dict[str, Subcommand] = {}
+        for subcommand in subcommands:
+            self.add(subcommand)
+
+    def add(self, subcommand: Subcommand) -> None:
+        for name in (subcommand.name, *subcommand.aliases):
+            if name in self._by_name:
+                raise ValueError(f"subcommand {name!r} registered twice")
+            self._by_name[name] = subcommand
+        self._ordered.append(subcommand)
+
+    def __iter__(self) -> Any:
+        return iter(self._ordered)
+
+    def get(self, name: str) -> Subcommand | None:
+        return self._by_name.get(name)
+
+    def suggestions(self, name: str) -> list[str]:
+        names = [s.name for s in self._ordered]
+        close = difflib.get_close_matches(name, names, n=2, cutoff=0.6)
+        prefixed = [n for n in names if n.startswith(name[:3])] if len(name) >= 3 else []
+        return list(dict.fromkeys(close + prefixed))[:2]
+
+
+def normalise_text(text: str) -> str:
+    """Straight quotes, plain spaces, no zero-width characters, one space between words."""
+    text = unicodedata.normalize("NFKC", text).translate(SMART_CHARACTERS)
+    text = " ".join(text.split())
+    return COMMAND_PREFIX.sub("", text)
+
+
+def split_subcommand(text: str) -> tuple[str, str]:
+    head, _, rest = normalise_text(text).partition(" ")
+    return head.lower(), rest.strip()
+
+
+def dispatch(registry: Registry, ctx: CommandContext, text: str) -> Reply:
+    name, rest = split_subcommand(text)
+    if not name:
+        return help_reply(registry)
+    if name in ("help", "?", "-h", "--help"):
+        return help_reply(registry, topic=rest.lower() or None)
+    subcommand = registry.get(name)
+    if subcommand is None:
+        return unknown_reply(registry, name)
+    try:
+        return subcommand.handler(ctx, rest)
+    except UsageError as exc:
+        return Reply(
+            text=f"{exc} Usage: {subcommand.usage}",
+            blocks=blocks.usage_problem(str(exc), subcommand.usage, subcommand.examples),
+        )
+    except Exception:
+        logger.exception("subcommand %s failed", subcommand.name)
+        return Reply(
+            text="Sorry, something went wrong on our side while running that command. Nothing was changed.",
+            blocks=blocks.notice(
+                ":warning: Sorry, something went wrong on our side while running that command. "
+                "Nothing was changed; please try again in a minute. If it keeps happening, "
+                "tell the app's admins."
+            ),
+        )
+
+
+def help_reply(registry: Registry, topic: str | None = None) -> Reply:
+    if topic:
+        subcommand = registry.get(topic.split()[0])
+        if subcommand is not None:
+            return Reply(
+                text=f"/innersource {subcommand.name}: {subcommand.summary}",
+                blocks=blocks.subcommand_help(subcommand.usage, subcommand.summary, subcommand.examples),
+            )
+    entries = [(s.name, s.summary, s.usage, s.examples[0] if s.examples else s.usage) for s in registry]
+    text = "InnerSource commands:\n" + "\n".join(f"/innersource {e[2]}: {e[1]}" for e in entries)
+    return Reply(text=text, blocks=blocks.help_overview(entries))
+
+
+def unknown_reply(registry: Registry, name: str) -> Reply:
+    suggestions = registry.suggestions(name)
+    help_ = help_reply(registry)
+    if suggestions:
+        guess = " or ".join(f"`/innersource {s}`" for s in suggestions)
+        lead = f"I don't know the command `{blocks.escape(name)}`. Did you mean {guess}?"
+    else:
+        lead = f"I don't know the command `{blocks.escape(name)}`."
+    return Reply(text=f"{lead}\n\n{help_.text}", blocks=blocks.notice(lead) + help_.blocks)

@@ -1,0 +1,31 @@
+from alembic import context
+from sqlalchemy import Engine
+
+import chatbot.models  # noqa: F401  (registers the tables)
+from sqlmodel import SQLModel
+
+target_metadata = SQLModel.metadata
+IGNORED_TABLES = ("project_fts", "apscheduler_jobs")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    if type_ == "table" and name is not None:
+        return not name.startswith(IGNORED_TABLES)
+    return True
+
+
+def run_migrations() -> None:
+    engine: Engine = context.config.attributes["engine"]
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            include_name=include_name,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations()
