@@ -107,7 +107,10 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     upgrade(engine)
     after = current_revision(engine)
     where = engine.url.render_as_string(hide_password=True)
-    print(f"Database {where}: " + (f"upgraded {before or 'empty'} -> {after}" if before != after else f"at {after}"))
+    print(
+        f"Database {where}: "
+        + (f"upgraded {before or 'empty'} -> {after}" if before != after else f"at {after}")
+    )
     return 0
 
 

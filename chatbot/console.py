@@ -3,7 +3,7 @@
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,7 +50,7 @@ class LocalSlack:
                 "api_app_id": "ALOCAL",
             }
         )
-        headers = {
+        headers: dict[str, str | Sequence[str]] = {
             "content-type": ["application/x-www-form-urlencoded"],
             "x-slack-request-timestamp": [str(int(time.time()))],
         }
@@ -87,7 +87,9 @@ def _render_block(block: dict[str, Any], color: bool) -> list[str]:
             out.append(render_mrkdwn(field.get("text", ""), color=color))
         return out
     if kind == "context":
-        parts = [render_mrkdwn(e.get("text", ""), color=color) for e in block.get("elements", []) if "text" in e]
+        parts = [
+            render_mrkdwn(e.get("text", ""), color=color) for e in block.get("elements", []) if "text" in e
+        ]
         return [_style("   " + "  |  ".join(p for p in parts if p), DIM, color)]
     if kind == "divider":
         return ["─" * 60]

@@ -79,15 +79,21 @@ def serve(settings: Settings, engine: Engine) -> int:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         socket_handler = SocketModeHandler(app, settings.app_token)
-        socket_handler.connect()
+        socket_handler.connect()  # type: ignore[no-untyped-call]
         connected = socket_handler.client.is_connected
         wsgi = make_wsgi_app(None, engine, connected=connected)
-        logger.info("Connected to Slack in Socket Mode; health check on port %s%s", settings.port, HEALTH_PATH)
     else:
         wsgi = make_wsgi_app(app, engine)
-        logger.info("Listening for Slack on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH)
 
-    server = create_server(wsgi, host=settings.host, port=settings.port, threads=settings.threads, ident="innersource")
+    server = create_server(
+        wsgi, host=settings.host, port=settings.port, threads=settings.threads, ident="innersource"
+    )
+    if settings.socket_mode:
+        logger.info(
+            "Connected to Slack in Socket Mode; health check on port %s%s", settings.port, HEALTH_PATH
+        )
+    else:
+        logger.info("Listening for Slack on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         logger.info("Stopping (signal %s)", signum)
@@ -102,5 +108,5 @@ def serve(settings: Settings, engine: Engine) -> int:
         pass
     finally:
         if socket_handler is not None:
-            socket_handler.close()
+            socket_handler.close()  # type: ignore[no-untyped-call]
     return 0

@@ -1,8 +1,8 @@
 from alembic import context
 from sqlalchemy import Engine
+from sqlmodel import SQLModel
 
 import chatbot.models  # noqa: F401  (registers the tables)
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 IGNORED_TABLES = ("project_fts", "apscheduler_jobs")

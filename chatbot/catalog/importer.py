@@ -53,7 +53,9 @@ def read_document(path_or_url: str, *, transport: httpx.BaseTransport | None = N
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFailed(f"{path_or_url} is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+        raise ImportFailed(
+            f"{path_or_url} is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        ) from None
 
 
 def import_portal_file(

@@ -117,7 +117,9 @@ def _governance(value: object, findings: list[str]) -> str | None:
         level = GOVERNANCE_LEVELS.get(value.strip().lower().replace(" ", "_").replace("-", "_"))
         if level:
             return level
-    findings.append(f"governance_level {value!r} is not one of {', '.join(sorted(set(GOVERNANCE_LEVELS.values())))}")
+    findings.append(
+        f"governance_level {value!r} is not one of {', '.join(sorted(set(GOVERNANCE_LEVELS.values())))}"
+    )
     return None
 
 

@@ -84,7 +84,7 @@ def parse_entry(entry: object, *, source: str = "portal", origin: str = "") -> P
     description = entry.get("description")
     if not isinstance(description, str):
         description = meta.description or ""
-    topics = meta.topics or _string_list(entry.get("topics"))
+    meta.topics = meta.topics or _string_list(entry.get("topics"))
     language = entry.get("language") if isinstance(entry.get("language"), str) else None
     language = language or meta.language
 

@@ -133,7 +133,9 @@ def _load_contributions(session: Session, rows: list[dict[str, Any]], projects: 
 def _load_people(session: Session, rows: list[dict[str, Any]]) -> int:
     for row in rows:
         identity = session.exec(
-            select(ForgeIdentity).where(col(ForgeIdentity.forge) == "github", col(ForgeIdentity.login) == row["github"])
+            select(ForgeIdentity).where(
+                col(ForgeIdentity.forge) == "github", col(ForgeIdentity.login) == row["github"]
+            )
         ).first()
         person = session.get(Person, identity.person_id) if identity else None
         if person is None:
@@ -147,5 +149,7 @@ def _load_people(session: Session, rows: list[dict[str, Any]]) -> int:
         session.flush()
         assert person.id is not None
         if identity is None:
-            session.add(ForgeIdentity(person_id=person.id, forge="github", login=row["github"], source="sample"))
+            session.add(
+                ForgeIdentity(person_id=person.id, forge="github", login=row["github"], source="sample")
+            )
     return len(rows)

@@ -12,8 +12,36 @@ from sqlmodel import Session, col, select
 from chatbot.models import Project
 
 FILLER_WORDS = frozenset(
-    "a an the for me some find search show any tool tools library libraries lib project projects "
-    "something to of with that which i need want looking please".split()
+    [
+        "a",
+        "an",
+        "the",
+        "for",
+        "me",
+        "some",
+        "find",
+        "search",
+        "show",
+        "any",
+        "tool",
+        "tools",
+        "library",
+        "libraries",
+        "lib",
+        "project",
+        "projects",
+        "something",
+        "to",
+        "of",
+        "with",
+        "that",
+        "which",
+        "i",
+        "need",
+        "want",
+        "looking",
+        "please",
+    ]
 )
 MAX_TERMS = 8
 

@@ -176,7 +176,6 @@ def project_card_text(card: ProjectCard) -> str:
     return f"{card.title} ({card.full_name}): {one_line(card.description, 150)}"
 
 
-
 def find_results(query: str, cards: Sequence[ProjectCard], *, offset: int, total: int) -> list[Block]:
     shown_to = offset + len(cards)
     summary = f"*{total}* project{'s' if total != 1 else ''} for “{escape(one_line(query, 100))}”"

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps, registry: Registry) -> None:
-    def inject(context: BoltContext, next: Any) -> None:  # noqa: A002  (Bolt's name)
+    def inject(context: BoltContext, next: Any) -> None:
         context["deps"] = deps
         context["registry"] = registry
         next()

@@ -1,0 +1,103 @@
+import json
+
+import pytest
+from sqlalchemy import Engine
+
+from chatbot.catalog.portal import parse_repos_json
+from chatbot.catalog.sample import load_sample
+from chatbot.catalog.store import upsert_projects
+from chatbot.db import session_scope
+from commands import build_registry
+from commands.router import CommandContext, dispatch
+from tests.conftest import FIXED_NOW
+
+
+@pytest.fixture
+def sample(engine: Engine) -> Engine:
+    load_sample(engine, clock=lambda: FIXED_NOW)
+    return engine
+
+
+def test_find_returns_matching_projects_as_cards(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find auth library")
+    text = json.dumps(reply.blocks)
+    assert "AuthKit for Python" in text
+    assert reply.response_type == "ephemeral"
+    buttons = [e["action_id"] for b in reply.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert {"contribute", "good_first_issues", "share_project"} <= set(buttons)
+    assert len(reply.blocks) <= 50
+
+
+def test_find_pages_five_at_a_time(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find python")
+    cards = [b for b in reply.blocks if b["type"] == "section"][1:]
+    assert len(cards) == 5
+    assert any(
+        e["action_id"] == "find_next" for b in reply.blocks if b["type"] == "actions" for e in b["elements"]
+    )
+
+
+def test_find_without_words_explains_usage(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find")
+    assert "Tell me what to look for" in reply.text
+
+
+def test_find_with_no_match_says_so(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find quantum teleporter")
+    assert "No projects match" in reply.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced',
+        "auth*",
+        "a NEAR b",
+        "-auth",
+        "title:auth",
+        "^x",
+        "🚀 rocket",
+        "数据 管道",
+        "поиск",
+        "x" * 2000,
+        "%_%",
+    ],
+)
+def test_find_answers_any_input(sample: Engine, ctx: CommandContext, query: str) -> None:
+    reply = dispatch(build_registry(), ctx, f"find {query}")
+    assert reply.text
+    assert "something went wrong" not in reply.text
+
+
+def test_archived_projects_are_not_found(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find session-store-js")
+    assert "No projects match" in reply.text
+
+
+def test_hostile_descriptions_cannot_ping_or_disguise_links(engine: Engine, ctx: CommandContext) -> None:
+    hostile = {
+        "id": 1,
+        "name": "evil-lib",
+        "full_name": "x/evil-lib",
+        "html_url": "https://git.example/x/evil-lib",
+        "description": "<!channel> @here <@U123> <!subteam^S1> <https://evil.example|click here> auth",
+        "_InnerSourceMetadata": {"topics": ["<!here>"]},
+    }
+    with session_scope(engine) as session:
+        upsert_projects(session, parse_repos_json([hostile]).records, FIXED_NOW)
+    reply = dispatch(build_registry(), ctx, "find evil")
+    text = json.dumps(reply.blocks)
+    for dangerous in ("<!channel>", "<!here>", "<@U123>", "<!subteam", "<https://evil.example", "@here"):
+        assert dangerous not in text
+    assert "&lt;!channel&gt;" in text
+
+
+def test_project_shows_one_card(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "project payments-sdk")
+    assert "Payments SDK" in reply.text
+
+
+def test_project_unknown_suggests_find(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "project no-such-thing")
+    assert "can't find" in reply.text
+    assert "/innersource find" in json.dumps(reply.blocks)
