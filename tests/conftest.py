@@ -168,6 +168,7 @@ def signed_headers(
 ) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None
     return {
         "Content-Type": content_type or "application/x-www-form-urlencoded",
         "X-Slack-Request-Timestamp": ts,

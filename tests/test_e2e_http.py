@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -35,7 +36,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def running_app(database_url: str, fake_slack: FakeSlack, tmp_path) -> Iterator[RunningApp]:  # type: ignore[no-untyped-def]
+def running_app(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[RunningApp]:
     engine = make_engine(database_url)
     load_sample(engine)
     engine.dispose()

@@ -6,6 +6,7 @@ contact, null entries inside lists, a comma-separated `language`, Salesforce's r
 become findings that are shown to the project's owners.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ GOVERNANCE_LEVELS = {
     "shared_ownership": "shared_ownership",
 }
 PLACEHOLDERS = {"todo", "tbd", "n/a", "none", "-", "changeme"}
+PLACEHOLDER_MARKERS = re.compile(r"<!--|\bTODO\b|\bTBD\b|\bFIXME\b|your[ -]team", re.IGNORECASE)
 
 
 def read_metadata(raw: object) -> tuple[InnerSourceMetadata, list[str]]:
@@ -151,7 +153,7 @@ def _placeholder_free(value: object, name: str, findings: list[str]) -> str | No
         findings.append(f"{name} should be text")
         return None
     text = value.strip()
-    if text.lower() in PLACEHOLDERS:
+    if text.lower() in PLACEHOLDERS or PLACEHOLDER_MARKERS.search(text):
         findings.append(f"{name} is still a placeholder ({text!r})")
         return None
     return text

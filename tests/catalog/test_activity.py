@@ -146,7 +146,9 @@ def test_rounds_halves_up_like_javascript() -> None:
         ("x" * 31, "y" * 31, 50),  # the bonus is given once
     ],
 )
-def test_description_bonus_needs_more_than_30_characters(description: str, motivation: str, expected: int) -> None:
+def test_description_bonus_needs_more_than_30_characters(
+    description: str, motivation: str, expected: int
+) -> None:
     assert activity_score(old_repo(description=description, motivation=motivation), NOW) == expected
 
 

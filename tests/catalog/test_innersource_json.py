@@ -20,7 +20,9 @@ def test_domino_jnx_project_logo_alias_and_owner_contact() -> None:
 
     assert findings == []
     assert meta.title == "DominoJNX"
-    assert meta.logo == "https://raw.githubusercontent.com/HCL-TECH-SOFTWARE/domino-jnx/refs/heads/main/logo.png"
+    assert (
+        meta.logo == "https://raw.githubusercontent.com/HCL-TECH-SOFTWARE/domino-jnx/refs/heads/main/logo.png"
+    )
     assert meta.contributions == ["Bugfixes", "Features", "Enhancement", "Infrastructure"]
     assert meta.skills == ["Java", "C", "C++"]
     assert meta.owner_contact == "jason.gary@hcl-software.com"
@@ -81,11 +83,6 @@ def test_salesforce_governance_and_trusted_committers() -> None:
     assert meta.issues_url == "https://github.com/salesforce/sa11y/issues"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="innersource_json._placeholder_free only recognises bare placeholder words (PLACEHOLDERS), "
-    "so salesforce's '<!-- TODO: add your team's verified Slack channel name -->' becomes the chat channel",
-)
 def test_salesforce_todo_channel_placeholder_is_a_finding_not_a_channel() -> None:
     meta, findings = read_metadata(load("salesforce-sa11y.innersource.json"))
 
@@ -97,7 +94,9 @@ def test_salesforce_todo_channel_placeholder_is_a_finding_not_a_channel() -> Non
 
 
 def test_bare_todo_channel_placeholder_is_a_finding() -> None:
-    meta, findings = read_metadata({"communication": {"channel": "TODO", "issues": "https://x.example/issues"}})
+    meta, findings = read_metadata(
+        {"communication": {"channel": "TODO", "issues": "https://x.example/issues"}}
+    )
 
     assert meta.chat_channel is None
     assert meta.issues_url == "https://x.example/issues"
@@ -115,7 +114,9 @@ def test_null_entries_inside_lists_are_dropped() -> None:
 
 
 def test_comma_separated_text_and_duplicates_become_a_clean_list() -> None:
-    meta, findings = read_metadata({"skills": "Java, ReactNative ,", "contributions": ["Docs", "Docs", "Tests"]})
+    meta, findings = read_metadata(
+        {"skills": "Java, ReactNative ,", "contributions": ["Docs", "Docs", "Tests"]}
+    )
 
     assert findings == []
     assert meta.skills == ["Java", "ReactNative"]
@@ -128,7 +129,11 @@ def test_trusted_committers_as_logins_or_objects() -> None:
     )
 
     assert findings == []
-    assert meta.trusted_committers == [{"github": "alice"}, {"github": "bob", "name": "Bob"}, {"name": "No Login"}]
+    assert meta.trusted_committers == [
+        {"github": "alice"},
+        {"github": "bob", "name": "Bob"},
+        {"name": "No Login"},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -166,7 +171,9 @@ def test_wrong_types_become_findings_not_exceptions(key: str, value: object, men
 
 
 def test_wrong_types_keep_the_good_fields() -> None:
-    meta, findings = read_metadata({"title": "Payments SDK", "skills": 5, "participation": "x", "language": "Go"})
+    meta, findings = read_metadata(
+        {"title": "Payments SDK", "skills": 5, "participation": "x", "language": "Go"}
+    )
 
     assert meta.title == "Payments SDK"
     assert meta.language == "Go"

@@ -3,6 +3,7 @@ import pytest
 from commands import build_registry
 from commands.router import (
     CommandContext,
+    Handler,
     Registry,
     Reply,
     Subcommand,
@@ -33,7 +34,7 @@ def test_subcommand_name_is_case_insensitive() -> None:
     assert split_subcommand(" FIND  auth ") == ("find", "auth")
 
 
-def _registry(handler) -> Registry:  # type: ignore[no-untyped-def]
+def _registry(handler: Handler) -> Registry:
     return Registry(
         [
             Subcommand("find", "Search.", "find <text>", ("find auth",), handler),
