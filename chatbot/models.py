@@ -238,7 +238,7 @@ class SyncState(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(unique=True, max_length=200)
     checkpoint: dict[str, Any] = _json_dict()  # where a sync killed halfway resumes
-    etags: dict[str, Any] = _json_dict()
+    memo: dict[str, Any] = _json_dict()  # what the source keeps between runs: watermarks, ETags, blob ids
     last_full_sync_at: datetime | None = _when()
     last_incremental_sync_at: datetime | None = _when()
     requests_used: int = 0

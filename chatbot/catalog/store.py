@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from chatbot.catalog.activity import ActivityInputs, activity_score
@@ -16,6 +17,7 @@ class UpsertStats:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    mirrors: int = 0
     added_names: list[str] = field(default_factory=list)
 
 
@@ -84,19 +86,45 @@ def score_of(project: Project, now: datetime) -> int:
     )
 
 
+def find_existing(session: Session, record: ProjectRecord) -> Project | None:
+    """The stored project this record is: same key, else same forge id (a rename or transfer)."""
+    project = session.exec(select(Project).where(col(Project.key) == record.key)).first()
+    if project is None and record.external_id and record.source not in ("portal", "sample"):
+        project = session.exec(
+            select(Project).where(
+                col(Project.origin) == record.origin, col(Project.external_id) == record.external_id
+            )
+        ).first()
+    return project
+
+
+def is_mirror(session: Session, record: ProjectRecord) -> bool:
+    """A project mirrored on two forges appears once: the first source to list it keeps it."""
+    other = session.exec(
+        select(Project.id).where(
+            func.lower(Project.full_name) == record.full_name.lower(),
+            col(Project.origin) != record.origin,
+            col(Project.removed_at).is_(None),
+        )
+    ).first()
+    return other is not None
+
+
 def upsert_projects(session: Session, records: list[ProjectRecord], now: datetime) -> UpsertStats:
     stats = UpsertStats()
-    keys = [r.key for r in records]
-    existing = {p.key: p for p in session.exec(select(Project).where(col(Project.key).in_(keys))).all()}
     for record in records:
         columns = record_columns(record)
-        project = existing.get(record.key)
+        project = find_existing(session, record)
+        if project is None and is_mirror(session, record):
+            stats.mirrors += 1
+            continue
         if project is None:
             project = Project(key=record.key, first_seen_at=now, last_seen_at=now, **columns)
             session.add(project)
             stats.added += 1
             stats.added_names.append(record.full_name)
-        elif any(getattr(project, name) != value for name, value in columns.items()):
+        elif project.key != record.key or any(getattr(project, n) != v for n, v in columns.items()):
+            project.key = record.key
             for name, value in columns.items():
                 setattr(project, name, value)
             stats.updated += 1

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 06:24:12.052785
+Create Date: 2026-11-21 06:35:15.868814
 """
 
 from collections.abc import Sequence
@@ -149,7 +149,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("source_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("checkpoint", sa.JSON(), nullable=False),
-        sa.Column("etags", sa.JSON(), nullable=False),
+        sa.Column("memo", sa.JSON(), nullable=False),
         sa.Column("last_full_sync_at", sa.DateTime(), nullable=True),
         sa.Column("last_incremental_sync_at", sa.DateTime(), nullable=True),
         sa.Column("requests_used", sa.Integer(), nullable=False),
