@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--channel", default="CLOCAL")
     console.set_defaults(handler=cmd_console)
 
+    sync = sub.add_parser("sync", help="sync the catalog from the sources in innersource.toml")
+    sync.add_argument("--source", help="only this source (its name in innersource.toml)")
+    sync.add_argument("--full", action="store_true", help="relist everything (finds deletions and renames)")
+    sync.set_defaults(handler=cmd_sync)
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(title="db commands", metavar="DB_COMMAND")
     up = db_sub.add_parser("upgrade", help="apply migrations up to the newest schema")
@@ -188,6 +193,44 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
             continue
         print(render_message(local.command(line), color=color))
         print()
+
+
+def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.sources.http import ForgeError
+    from chatbot.sources.registry import build_sources
+    from chatbot.sources.sync import run_sync
+
+    configs = settings.app.sources
+    if not configs:
+        raise CliError(
+            "No catalog sources are configured. Add [[sources]] tables to innersource.toml "
+            "(see README, Configuration), or load a file once with `innersource import`."
+        )
+    if args.source:
+        configs = tuple(c for c in configs if c.name == args.source)
+        if not configs:
+            names = ", ".join(c.name for c in settings.app.sources)
+            raise CliError(f"No source is called {args.source!r}. Configured: {names}")
+    engine = _engine(settings)
+    failed = 0
+    for source in build_sources(configs):
+        seen = [0]
+
+        def progress(count: int, name: str = source.name, seen: list[int] = seen) -> None:
+            seen[0] += count
+            if sys.stderr.isatty():
+                print(f"\r{name}: {seen[0]} repositories synced", end="", file=sys.stderr, flush=True)
+
+        try:
+            summary = run_sync(engine, source, full=args.full, progress=progress)
+        except ForgeError as exc:
+            failed += 1
+            print(f"\n{source.name}: sync stopped: {exc}. Run it again to resume.", file=sys.stderr)
+            continue
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        print(summary.line())
+    return 1 if failed else 0
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

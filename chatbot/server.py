@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,9 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 
 from chatbot.app import build_app
-from chatbot.settings import Settings
+from chatbot.scheduler import Leader, build_scheduler
+from chatbot.settings import Settings, SettingsError
+from chatbot.webhooks import WebhookReceiver, webhook_wsgi_headers
 from commands.router import Deps
 
 if TYPE_CHECKING:
@@ -25,16 +28,32 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+WEBHOOK_PATH = "/github/webhook"
+MAX_WEBHOOK_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 
 
 def make_wsgi_app(
-    app: App | None, engine: Engine, *, connected: Callable[[], bool] | None = None
+    app: App | None,
+    engine: Engine,
+    *,
+    connected: Callable[[], bool] | None = None,
+    webhook: WebhookReceiver | None = None,
 ) -> Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]:
-    """Routes /healthz here and /slack/events to Bolt (when `app` is given, i.e. in HTTP mode)."""
+    """Routes /healthz and /github/webhook here, /slack/events to Bolt (when `app` is given: HTTP mode)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
 
     def wsgi(environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if path == WEBHOOK_PATH and environ.get("REQUEST_METHOD") == "POST" and webhook is not None:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(min(length, MAX_WEBHOOK_BYTES)) if length else b""
+            outcome = webhook.handle(webhook_wsgi_headers(dict(environ)), body)
+            payload = json.dumps({"result": outcome.message}).encode()
+            start_response(
+                f"{outcome.status} {HTTPStatus(outcome.status).phrase}",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+            )
+            return [payload]
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             status, body = health(engine, connected)
             payload = json.dumps(body).encode()
@@ -73,6 +92,8 @@ def serve(settings: Settings, engine: Engine) -> int:
 
     deps = Deps(engine=engine, settings=settings)
     app = build_app(deps)
+    webhook = build_webhook_receiver(settings, engine)
+    scheduler = build_scheduler(settings, engine, Leader(engine))
     connected: Callable[[], bool] | None = None
     socket_handler = None
     if settings.socket_mode:
@@ -81,9 +102,9 @@ def serve(settings: Settings, engine: Engine) -> int:
         socket_handler = SocketModeHandler(app, settings.app_token)
         socket_handler.connect()  # type: ignore[no-untyped-call]
         connected = socket_handler.client.is_connected
-        wsgi = make_wsgi_app(None, engine, connected=connected)
+        wsgi = make_wsgi_app(None, engine, connected=connected, webhook=webhook)
     else:
-        wsgi = make_wsgi_app(app, engine)
+        wsgi = make_wsgi_app(app, engine, webhook=webhook)
 
     server = create_server(
         wsgi, host=settings.host, port=settings.port, threads=settings.threads, ident="innersource"
@@ -101,12 +122,34 @@ def serve(settings: Settings, engine: Engine) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    scheduler.start()
+    if webhook is not None:
+        webhook.start()
     try:
         server.run()
     except (OSError, ValueError):
         # waitress raises once its sockets are closed by stop(); that is the normal way out.
         pass
     finally:
+        scheduler.shutdown(wait=False)
+        if webhook is not None:
+            webhook.stop()
         if socket_handler is not None:
             socket_handler.close()  # type: ignore[no-untyped-call]
     return 0
+
+
+def build_webhook_receiver(settings: Settings, engine: Engine) -> WebhookReceiver | None:
+    if not settings.github_webhook_secret:
+        return None
+    from chatbot.sources.github import GitHubSource
+    from chatbot.sources.registry import build_sources
+
+    github = [c for c in settings.app.sources if c.kind == "github"]
+    try:
+        sources = [s for s in build_sources(tuple(github)) if isinstance(s, GitHubSource)]
+    except SettingsError as exc:
+        logger.warning("GitHub webhooks are off: %s", exc)
+        return None
+    logger.info("GitHub webhooks on %s for %d organisation(s)", WEBHOOK_PATH, len(sources))
+    return WebhookReceiver(engine, settings.github_webhook_secret, list(sources))

@@ -41,6 +41,7 @@ class AppConfig:
     default_timezone: str = "UTC"
     digest_time: str = "09:00"
     review_sla_days: float = 2.0
+    sync_interval_minutes: int = 60
     sources: tuple[SourceConfig, ...] = ()
 
 
@@ -49,6 +50,7 @@ class Settings:
     bot_token: str | None = field(default=None, repr=False)
     signing_secret: str | None = field(default=None, repr=False)
     app_token: str | None = field(default=None, repr=False)
+    github_webhook_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = "sqlite:///data/innersource.db"
     data_dir: Path = Path("data")
@@ -139,6 +141,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         bot_token=env.get("SLACK_BOT_TOKEN") or None,
         signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
         app_token=env.get("SLACK_APP_TOKEN") or None,
+        github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET") or None,
         slack_api_url=api_url,
         database_url=env.get("DATABASE_URL") or default_database_url(data_dir),
         data_dir=data_dir,
@@ -178,6 +181,12 @@ def parse_app_config(doc: Mapping[str, Any]) -> AppConfig:
         problems.append("[defaults] review_sla_days must be a positive number of working days")
         sla = 2
 
+    sync = doc.get("sync", {})
+    interval = sync.get("interval_minutes", 60) if isinstance(sync, dict) else 60
+    if not isinstance(interval, int) or isinstance(interval, bool) or not 5 <= interval <= 24 * 60:
+        problems.append("[sync] interval_minutes must be a whole number of minutes from 5 to 1440")
+        interval = 60
+
     sources: list[SourceConfig] = []
     raw_sources = doc.get("sources", [])
     if not isinstance(raw_sources, list):
@@ -204,6 +213,7 @@ def parse_app_config(doc: Mapping[str, Any]) -> AppConfig:
         default_timezone=timezone,
         digest_time=digest_time,
         review_sla_days=float(sla),
+        sync_interval_minutes=interval,
         sources=tuple(sources),
     )
 

@@ -74,7 +74,7 @@ def run_sync(
     for batch in source.sync(source_checkpoint, memo, full=full):
         now = clock()
         with session_scope(engine) as session:
-            _store_batch(session, source, batch, summary, now, started)
+            store_batch(session, source.name, batch, summary, now, started)
             state = _state(session, source.name)
             state.checkpoint = {**batch.checkpoint, STARTED_KEY: started.isoformat(), FULL_KEY: full}
             state.memo = dict(memo)
@@ -111,9 +111,15 @@ def _state(session: Session, name: str) -> SyncState:
     return state
 
 
-def _store_batch(
-    session: Session, source: Source, batch: SyncBatch, summary: SyncSummary, now: datetime, started: datetime
+def store_batch(
+    session: Session,
+    source_name: str,
+    batch: SyncBatch,
+    summary: SyncSummary,
+    now: datetime,
+    started: datetime | None,
 ) -> None:
+    """Store one batch. `started` is when the listing began; it is needed only for complete listings."""
     stats = upsert_projects(session, [s.project for s in batch.snapshots], now)
     summary.added += stats.added
     summary.updated += stats.updated
@@ -129,9 +135,9 @@ def _store_batch(
         summary.removed += _mark_removed(
             session, select(Project).where(col(Project.key).in_(batch.removed_keys)), now
         )
-    if batch.listing_complete:
+    if batch.listing_complete and started is not None:
         unseen = select(Project).where(
-            col(Project.origin) == source.name, col(Project.last_seen_at) < started
+            col(Project.origin) == source_name, col(Project.last_seen_at) < started
         )
         summary.removed += _mark_removed(session, unseen, now)
 
