@@ -170,3 +170,39 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert code == 0
     assert "usage: innersource" in out
+
+
+def test_sync_without_sources_says_how_to_configure(
+    migrated: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "sync")
+    assert code == 2
+    assert "[[sources]]" in err
+
+
+def test_sync_a_configured_portal_source(
+    migrated: None, capsys: pytest.CaptureFixture[str], workdir: Path
+) -> None:
+    path = shared_data("sap-portal-repos.json")
+    (workdir / "innersource.toml").write_text(
+        f'[[sources]]\nkind = "portal"\nname = "sap"\npath = "{path}"\n'
+    )
+    code, out, _ = run(capsys, "sync", "--full")
+    assert code == 0
+    assert "sap: 42 added, 0 updated, 0 unchanged, 0 removed" in out
+    code, out, _ = run(capsys, "sync", "--source", "sap")
+    assert code == 0
+    assert "sap: 0 added" in out
+    code, _, err = run(capsys, "sync", "--source", "nope")
+    assert code == 2
+    assert "Configured: sap" in err
+
+
+def test_sync_names_the_missing_token(
+    migrated: None, capsys: pytest.CaptureFixture[str], workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    (workdir / "innersource.toml").write_text('[[sources]]\nkind = "github"\norg = "acme"\n')
+    code, _, err = run(capsys, "sync")
+    assert code == 2
+    assert "GITHUB_TOKEN" in err
