@@ -22,6 +22,28 @@ from chatbot.sources.base import RequestStats
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "innersource-chatops (+https://github.com/innersource-chatops)"
+TOKEN_PARAMS = ("access_token", "private_token", "token")
+
+
+class _TokenFreeUrls(logging.Filter):
+    """httpx logs every request URL at INFO; drop token query parameters from those lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            record.args = tuple(_without_token(a) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+def _without_token(url: httpx.URL) -> str:
+    for name in TOKEN_PARAMS:
+        url = url.copy_remove_param(name)
+    return str(url)
+
+
+def hide_tokens_in_httpx_logs() -> None:
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _TokenFreeUrls) for f in httpx_logger.filters):
+        httpx_logger.addFilter(_TokenFreeUrls())
 
 
 class ForgeError(RuntimeError):
@@ -43,6 +65,7 @@ class ForgeHttp:
         timeout: float = 30.0,
         max_wait: float = 3600.0,
     ) -> None:
+        hide_tokens_in_httpx_logs()
         self.stats = stats or RequestStats()
         self._sleep = sleep
         self._clock = clock
