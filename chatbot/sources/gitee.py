@@ -29,7 +29,8 @@ from chatbot.sources.base import (
     RequestStats,
     SyncBatch,
 )
-from chatbot.sources.gitlab import (
+from chatbot.sources.http import ForgeError, ForgeHttp
+from chatbot.sources.payloads import (
     FileFacts,
     as_list,
     codeowners_logins,
@@ -44,7 +45,6 @@ from chatbot.sources.gitlab import (
     text,
     when,
 )
-from chatbot.sources.http import ForgeError, ForgeHttp
 
 PER_PAGE = 100
 ARCHIVED_STATUSES = {"关闭", "已关闭", "closed", "archived", "已归档"}

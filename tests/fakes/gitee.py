@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote
 
-from tests.fakes.gitlab import FakeForge, Reply, git_blob_id, json_reply, paginate
+from tests.fakes.forge import FakeForge, Reply, git_blob_id, json_reply, paginate
 
 BEIJING = timezone(timedelta(hours=8))
 BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=BEIJING)

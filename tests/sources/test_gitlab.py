@@ -9,10 +9,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from chatbot.models import Contribution, Issue, Project, ProjectOwner, SyncState
-from chatbot.sources.gitlab import GitLabSource, codeowners_logins, responses
+from chatbot.sources.gitlab import GitLabSource, responses
 from chatbot.sources.http import ForgeError
+from chatbot.sources.payloads import codeowners_logins
 from chatbot.sources.sync import run_sync
-from tests.fakes.gitlab import FakeGitLab, timestamp
+from tests.fakes.forge import timestamp
+from tests.fakes.gitlab import FakeGitLab
 
 TOKEN = "glpat-Sup3rSecret-token-value"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
