@@ -7,7 +7,7 @@ PostgreSQL. Lists and free-form metadata are JSON columns.
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Dialect, Index, Text, UniqueConstraint, func, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -46,6 +46,12 @@ def _json_dict() -> Any:
 
 
 class Project(SQLModel, table=True):
+    __table_args__ = (
+        # Mirror detection looks projects up by lower(full_name), rename detection by forge id.
+        Index("ix_project_full_name_lower", func.lower(text("full_name"))),
+        Index("ix_project_origin_external_id", "origin", "external_id"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     # The identity of a project across sources and re-imports: the normalised repository URL.
     key: str = Field(unique=True, max_length=500)
