@@ -25,7 +25,10 @@ def project_command(ctx: CommandContext, args: str) -> Reply:
         project = found[0]
         assert project.id is not None
         card = card_for(project, issue_counts(session, [project.id])[project.id])
-    return Reply(text=blocks.project_card_text(card), blocks=blocks.project_card(card))
+    return Reply(
+        text=blocks.project_card_text(card),
+        blocks=blocks.project_card(card) + blocks.catalog_findings(card),
+    )
 
 
 SUBCOMMAND = Subcommand(

@@ -23,6 +23,7 @@ class ProjectCard:
     trusted_committers: list[str] = field(default_factory=list)
     chat_channel: str | None = None
     archived: bool = False
+    findings: list[str] = field(default_factory=list)
 
 
 def readable_name(name: str) -> str:
@@ -59,4 +60,5 @@ def card_for(project: Project, counts: IssueCounts) -> ProjectCard:
         trusted_committers=[c for c in committers if c],
         chat_channel=project.chat_channel,
         archived=project.archived,
+        findings=list(project.findings),
     )

@@ -172,6 +172,15 @@ def project_card(card: ProjectCard, *, share: bool = True) -> list[Block]:
     ]
 
 
+def catalog_findings(card: ProjectCard) -> list[Block]:
+    """Problems found in the project's metadata, so that its owners see what to fix."""
+    if not card.findings:
+        return []
+    shown = "; ".join(escape(one_line(f, 200)) for f in card.findings[:5])
+    more = f" (and {len(card.findings) - 5} more)" if len(card.findings) > 5 else ""
+    return [context(f":warning: Catalog problems its owners can fix in innersource.json: {shown}{more}")]
+
+
 def project_card_text(card: ProjectCard) -> str:
     return f"{card.title} ({card.full_name}): {one_line(card.description, 150)}"
 

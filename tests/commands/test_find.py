@@ -101,3 +101,20 @@ def test_project_unknown_suggests_find(sample: Engine, ctx: CommandContext) -> N
     reply = dispatch(build_registry(), ctx, "project no-such-thing")
     assert "can't find" in reply.text
     assert "/innersource find" in json.dumps(reply.blocks)
+
+
+def test_project_card_shows_metadata_findings_to_fix(engine: Engine, ctx: CommandContext) -> None:
+    entry = {
+        "id": 7,
+        "name": "ledger",
+        "full_name": "payments/ledger",
+        "html_url": "https://git.example/payments/ledger",
+        "_InnerSourceMetadata": {"skills": 5, "communication": {"channel": "TODO <!here>"}},
+    }
+    with session_scope(engine) as session:
+        upsert_projects(session, parse_repos_json([entry]).records, FIXED_NOW)
+    reply = dispatch(build_registry(), ctx, "project ledger")
+    text = json.dumps(reply.blocks)
+    assert "Catalog problems" in text
+    assert "skills should be a list of text" in text
+    assert "<!here>" not in text
