@@ -1,38 +1,78 @@
-"""`/innersource find <words>`: search the catalog."""
+"""`/innersource find <words> [filters]`: search the catalog."""
 
-from sqlmodel import Session
+from collections import Counter
+
+from sqlmodel import Session, col, select
 
 from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import issue_counts
-from chatbot.catalog.search import search_projects
+from chatbot.catalog.search import SearchPage, search_projects
+from chatbot.models import Project
 from chatbot.slack import blocks
 from commands.router import CommandContext, Reply, Subcommand, UsageError
 
 PAGE_SIZE = 5
 MAX_QUERY_LENGTH = 500
+BROWSE_TOPICS = 8
 
 
 def find_page(ctx: CommandContext, query: str, offset: int = 0) -> Reply:
-    query = query.strip()
+    query = query.strip()[:MAX_QUERY_LENGTH]
     if not query:
         raise UsageError("Tell me what to look for.")
-    query = query[:MAX_QUERY_LENGTH]
     with Session(ctx.deps.engine) as session:
         page = search_projects(session, query, limit=PAGE_SIZE, offset=offset)
+        if page.query.is_empty:
+            raise UsageError("Tell me what to look for: words, or filters such as lang:python.")
         ids = [p.id for p in page.projects if p.id is not None]
         counts = issue_counts(session, ids)
         cards = [card_for(p, counts[p.id]) for p in page.projects if p.id is not None]
-    if not cards:
-        broader = page.terms[:1] if len(page.terms) > 1 else []
-        return Reply(
-            text=f"No projects match “{query}”.",
-            blocks=blocks.no_results(query, broader),
-        )
-    text = f"{page.total} projects for “{query}”: " + "; ".join(blocks.project_card_text(c) for c in cards)
+        notes = result_notes(query, page)
+        if not cards:
+            return Reply(
+                text=f"No projects match “{query}”.",
+                blocks=blocks.no_results(query, broader_queries(page), popular_topics(session), notes),
+            )
+    total = f"{page.total}+" if page.total_is_lower_bound else str(page.total)
+    text = f"{total} projects for “{query}”: " + "; ".join(blocks.project_card_text(c) for c in cards)
     return Reply(
         text=blocks.truncate(text, blocks.MAX_FALLBACK_TEXT),
-        blocks=blocks.find_results(query, cards, offset=offset, total=page.total),
+        blocks=blocks.find_results(query, cards, offset=offset, total=page.total, notes=notes),
     )
+
+
+def result_notes(query: str, page: SearchPage) -> list[str]:
+    notes: list[str] = []
+    if page.corrected_terms:
+        corrected = " ".join(page.corrected_terms)
+        notes.append(f"Showing results for *{blocks.escape(corrected)}* (nothing matched what you typed).")
+    if page.relaxed:
+        notes.append("No project matches every word, so these match some of them.")
+    if page.query.problems:
+        ignored = ", ".join(f"`{blocks.escape(p)}`" for p in page.query.problems)
+        notes.append(f"I ignored {ignored}.")
+    return notes
+
+
+def broader_queries(page: SearchPage) -> list[str]:
+    query = page.query
+    options: list[str] = []
+    if query.has_filters and query.terms:
+        options.append(" ".join(query.terms))
+    if len(query.terms) > 1:
+        options.append(" ".join(query.terms[:-1]))
+    return options[:2]
+
+
+def popular_topics(session: Session) -> list[str]:
+    rows = session.exec(
+        select(Project.topics)
+        .where(col(Project.removed_at).is_(None), col(Project.archived).is_(False))
+        .order_by(col(Project.activity_score).desc())
+        .limit(2000)
+    ).all()
+    counts = Counter(t.lower() for topics in rows for t in topics)
+    return [topic for topic, _ in counts.most_common(BROWSE_TOPICS)]
 
 
 def find_command(ctx: CommandContext, args: str) -> Reply:
@@ -41,9 +81,12 @@ def find_command(ctx: CommandContext, args: str) -> Reply:
 
 SUBCOMMAND = Subcommand(
     name="find",
-    summary="Search the InnerSource catalog by what a project does, its language or its topics.",
-    usage="find <what you need>",
-    examples=("find auth library", "find kubernetes operator", "find python scheduler"),
+    summary=(
+        "Search the catalog by what a project does. Filters: lang:, topic:, org:, source:, "
+        "has:help-wanted, has:good-first-issue, sort:activity|stars|new|name, is:archived."
+    ),
+    usage="find <what you need> [filters]",
+    examples=("find auth library", "find k8s operator lang:go", "find has:good-first-issue lang:python"),
     handler=find_command,
     aliases=("search",),
 )

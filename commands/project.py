@@ -1,34 +1,51 @@
-"""`/innersource project <name>`: one project's card."""
+"""`/innersource project <name>`: the full card of one project."""
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from chatbot.catalog.cards import card_for
+from chatbot.catalog.cards import detail_for, is_helpable
 from chatbot.catalog.queries import find_project_by_name, issue_counts
+from chatbot.models import Issue
 from chatbot.slack import blocks
 from commands.router import CommandContext, Reply, Subcommand, UsageError
 
+ISSUES_SHOWN = 5
+QUOTES = "\"'`“”‘’«»"
+
+
+def helpable_issues(session: Session, project_id: int) -> list[Issue]:
+    """Open help-wanted and good first issues: unassigned ones first, then the newest."""
+    issues = session.exec(
+        select(Issue)
+        .where(col(Issue.project_id) == project_id, col(Issue.state) == "open")
+        .order_by(col(Issue.created_at).desc(), col(Issue.number).desc())
+    ).all()
+    return sorted((i for i in issues if is_helpable(i.labels)), key=lambda i: bool(i.assignees))
+
 
 def project_command(ctx: CommandContext, args: str) -> Reply:
-    name = args.strip().strip("\"'`")
+    name = " ".join(args.split()).strip(QUOTES).strip()
     if not name:
         raise UsageError("Which project? Give its name.")
+    shown_name = blocks.escape(blocks.one_line(name, 100))
     with Session(ctx.deps.engine) as session:
         found = find_project_by_name(session, name)
         if not found:
             return Reply(
-                text=f"I can't find a project called “{name}”.",
+                text=f"I can't find a project called “{shown_name}”. Try /innersource find {shown_name}",
                 blocks=blocks.notice(
-                    f"I can't find a project called “{blocks.escape(blocks.one_line(name, 100))}”. "
-                    f"Try `/innersource find {blocks.escape(blocks.one_line(name, 100))}`."
+                    f"I can't find a project called “{shown_name}”. Try `/innersource find {shown_name}`."
                 ),
             )
-        project = found[0]
+        project, others = found[0], found[1:]
         assert project.id is not None
-        card = card_for(project, issue_counts(session, [project.id])[project.id])
-    return Reply(
-        text=blocks.project_card_text(card),
-        blocks=blocks.project_card(card) + blocks.catalog_findings(card),
-    )
+        detail = detail_for(
+            project,
+            issue_counts(session, [project.id])[project.id],
+            helpable_issues(session, project.id),
+            shown=ISSUES_SHOWN,
+            also=[p.full_name for p in others],
+        )
+    return Reply(text=blocks.project_detail_text(detail), blocks=blocks.project_detail(detail))
 
 
 SUBCOMMAND = Subcommand(

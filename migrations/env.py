@@ -8,9 +8,19 @@ target_metadata = SQLModel.metadata
 IGNORED_TABLES = ("project_fts", "apscheduler_jobs")
 
 
+IGNORED_COLUMNS = ("search_vector",)  # PostgreSQL's full-text column, kept by a trigger (0003)
+IGNORED_INDEXES = ("ix_project_search_vector",)
+
+
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    if type_ == "table" and name is not None:
+    if name is None:
+        return True
+    if type_ == "table":
         return not name.startswith(IGNORED_TABLES)
+    if type_ == "column":
+        return name not in IGNORED_COLUMNS
+    if type_ == "index":
+        return name not in IGNORED_INDEXES
     return True
 
 

@@ -1,83 +1,301 @@
-"""A first, simple catalog search: every word must appear in one of the project's text fields.
+"""Catalog search: full-text relevance with field weights, stemming, prefixes and synonyms.
 
-Ranked by activity. (Full-text ranking, synonyms and typo tolerance replace this in the `find` work.)
+SQLite uses the FTS5 index (BM25); PostgreSQL the weighted tsvector (ts_rank_cd); both are kept by
+triggers (migration 0003). Every word must match (a word matches through any of its synonyms); when
+nothing matches them all, projects matching some words are shown and the reply says so. Relevance gets
+a mild boost for activity. A query with no match is retried with typos corrected from the catalog's
+own vocabulary. Archived and removed projects are left out unless `is:archived` is asked for.
 """
 
+import math
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlmodel import Session, col, select
 
+from chatbot.catalog.query import SearchQuery, parse_query
+from chatbot.catalog.synonyms import expand
+from chatbot.catalog.vocabulary import correct_terms
 from chatbot.models import Project
 
-FILLER_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "for",
-        "me",
-        "some",
-        "find",
-        "search",
-        "show",
-        "any",
-        "tool",
-        "tools",
-        "library",
-        "libraries",
-        "lib",
-        "project",
-        "projects",
-        "something",
-        "to",
-        "of",
-        "with",
-        "that",
-        "which",
-        "i",
-        "need",
-        "want",
-        "looking",
-        "please",
-    ]
-)
-MAX_TERMS = 8
+RERANK_LIMIT = 300  # rows fetched in relevance order before the activity boost re-sorts them
+ACTIVITY_BOOST = 0.25  # at most +25 % relevance for the most active projects
+# bm25 weights for FTS5 columns: name, title, topics, description, skills, readme
+SQLITE_WEIGHTS = "10.0, 8.0, 5.0, 2.0, 2.0, 0.5"
+POSTGRES_WEIGHTS = "{0.05, 0.3, 0.6, 1.0}"  # D (readme), C (text), B (topics), A (name, title)
+SORT_COLUMNS = {
+    "activity": "p.activity_score DESC",
+    "stars": "p.stars DESC",
+    "new": "p.created_at DESC",
+    "name": "lower(coalesce(nullif(p.title, ''), p.name)) ASC",
+}
+TSQUERY_WORD = re.compile(r"[a-z0-9]+")
+Where = list[str]
+Params = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass
 class SearchPage:
     projects: list[Project]
     total: int
-    terms: list[str]
-
-
-def query_terms(query: str) -> list[str]:
-    words = re.findall(r"[\w+#.-]+", query.lower())
-    terms = [w.strip(".-") for w in words if w.strip(".-") and w not in FILLER_WORDS]
-    return list(dict.fromkeys(terms))[:MAX_TERMS]
+    query: SearchQuery
+    relaxed: bool = False  # no project matched every word; these match some
+    corrected_terms: list[str] | None = None  # the words actually searched, after typo correction
+    total_is_lower_bound: bool = False
+    terms: list[str] = field(default_factory=list)
 
 
 def search_projects(session: Session, query: str, *, limit: int = 5, offset: int = 0) -> SearchPage:
-    terms = query_terms(query)
-    statement = select(Project).where(col(Project.removed_at).is_(None), col(Project.archived).is_(False))
-    searchable = [
-        Project.name,
-        Project.full_name,
-        Project.title,
-        Project.description,
-        Project.motivation,
-        cast(Project.topics, String),
-        cast(Project.skills, String),
-        func.coalesce(Project.language, ""),
-    ]
-    for term in terms:
-        statement = statement.where(
-            or_(*(func.lower(field).contains(term, autoescape=True) for field in searchable))
+    parsed = parse_query(query)
+    if parsed.is_empty:
+        return SearchPage(projects=[], total=0, query=parsed)
+    backend = PostgresSearch() if session.get_bind().dialect.name == "postgresql" else SqliteSearch()
+
+    ids, total, relaxed = _match(session, backend, parsed)
+    corrected: list[str] | None = None
+    if (not ids or relaxed) and parsed.terms:
+        fixed = correct_terms(session, parsed.terms)
+        if fixed != parsed.terms:
+            retry = SearchQuery(**{**parsed.__dict__, "terms": fixed})
+            fixed_ids, fixed_total, fixed_relaxed = _match(session, backend, retry)
+            if fixed_ids and (not ids or not fixed_relaxed):
+                ids, total, relaxed, corrected = fixed_ids, fixed_total, fixed_relaxed, fixed
+
+    page_ids = ids[offset : offset + limit]
+    rows = session.exec(select(Project).where(col(Project.id).in_(page_ids))).all() if page_ids else []
+    by_id = {p.id: p for p in rows}
+    return SearchPage(
+        projects=[by_id[i] for i in page_ids if i in by_id],
+        total=max(total, len(ids)),
+        query=parsed,
+        relaxed=relaxed,
+        corrected_terms=corrected,
+        total_is_lower_bound=total > len(ids),
+        terms=corrected or parsed.terms,
+    )
+
+
+def _match(session: Session, backend: "Backend", query: SearchQuery) -> tuple[list[int], int, bool]:
+    where, params = _filters(query)
+    if not query.terms:
+        return _filtered_only(session, query, where, params)
+    rows = backend.rows(session, query, where, params, any_word=False)
+    relaxed = False
+    if not rows and len(query.terms) > 1:
+        rows = backend.rows(session, query, where, params, any_word=True)
+        relaxed = bool(rows)
+    ids = _rank(rows, query.sort)
+    total = len(ids)
+    if total >= RERANK_LIMIT:
+        total = backend.count(session, query, where, params, any_word=relaxed)
+    return ids, total, relaxed
+
+
+def _rank(rows: Sequence[Any], sort: str) -> list[int]:
+    """rows: (id, relevance (higher is better), activity, stars, created_at, name)."""
+    if sort == "relevance":
+        scale = math.log1p(5000)
+        scored = [
+            (r[1] * (1 + ACTIVITY_BOOST * min(math.log1p(max(r[2], 0)) / scale, 1.0)), r[0]) for r in rows
+        ]
+        return [i for _, i in sorted(scored, key=lambda s: (-s[0], s[1]))]
+    keys = {
+        "activity": lambda r: (-r[2], r[0]),
+        "stars": lambda r: (-r[3], r[0]),
+        "new": lambda r: (-(r[4].timestamp() if r[4] else 0), r[0]),
+        "name": lambda r: ((r[5] or "").lower(), r[0]),
+    }
+    return [r[0] for r in sorted(rows, key=keys[sort])]
+
+
+def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
+    where = ["p.removed_at IS NULL"]
+    params: dict[str, Any] = {}
+    if not query.include_archived:
+        where.append("p.archived = :not_archived")
+        params["not_archived"] = False
+    if query.languages:
+        where.append("lower(coalesce(p.language, '')) IN :languages")
+        params["languages"] = tuple(query.languages)
+    if query.orgs:
+        where.append("lower(p.owner_login) IN :orgs")
+        params["orgs"] = tuple(query.orgs)
+    if query.sources:
+        where.append("p.source IN :sources")
+        params["sources"] = tuple(query.sources)
+    for i, topic in enumerate(query.topics):
+        where.append(f"lower(CAST(p.topics AS TEXT)) LIKE :topic{i}")
+        params[f"topic{i}"] = f'%"{_like_escape(topic)}"%'
+    for i, label in enumerate(query.labels):
+        where.append(
+            "EXISTS (SELECT 1 FROM issue i WHERE i.project_id = p.id AND i.state = 'open'"
+            f" AND (lower(CAST(i.labels AS TEXT)) LIKE :label{i}a"
+            f" OR lower(CAST(i.labels AS TEXT)) LIKE :label{i}b))"
         )
-    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(
-        statement.order_by(col(Project.activity_score).desc(), col(Project.name)).offset(offset).limit(limit)
-    ).all()
-    return SearchPage(projects=list(rows), total=total, terms=terms)
+        params[f"label{i}a"] = f'%"{label}"%'
+        params[f"label{i}b"] = f'%"{label.replace(" ", "-")}"%'
+    return where, params
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("%", "").replace("_", "").replace('"', "")
+
+
+def _filtered_only(
+    session: Session, query: SearchQuery, where: list[str], params: dict[str, Any]
+) -> tuple[list[int], int, bool]:
+    order = SORT_COLUMNS.get(query.sort, SORT_COLUMNS["activity"])
+    sql = (
+        f"SELECT p.id FROM project p WHERE {' AND '.join(where)} ORDER BY {order}, p.id LIMIT {RERANK_LIMIT}"
+    )
+    ids = [row[0] for row in session.execute(_bind(sql, params), params).all()]
+    total = len(ids)
+    if total >= RERANK_LIMIT:
+        count_sql = f"SELECT count(*) FROM project p WHERE {' AND '.join(where)}"
+        total = session.execute(_bind(count_sql, params), params).scalar_one()
+    return ids, total, False
+
+
+def _bind(sql: str, params: Params) -> TextClause:
+    expanding: list[BindParameter[Any]] = [
+        bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, tuple)
+    ]
+    return text(sql).bindparams(*expanding)
+
+
+class Backend:
+    def rows(
+        self,
+        session: Session,
+        query: SearchQuery,
+        where: list[str],
+        params: dict[str, Any],
+        *,
+        any_word: bool,
+    ) -> Sequence[Any]:
+        raise NotImplementedError
+
+    def count(
+        self,
+        session: Session,
+        query: SearchQuery,
+        where: list[str],
+        params: dict[str, Any],
+        *,
+        any_word: bool,
+    ) -> int:
+        raise NotImplementedError
+
+
+class SqliteSearch(Backend):
+    SELECT = (
+        "SELECT p.id, -bm25(project_fts, {weights}) AS relevance, p.activity_score, p.stars, p.created_at,"
+        " coalesce(nullif(p.title, ''), p.name)"
+        " FROM project_fts JOIN project p ON p.id = project_fts.rowid"
+        " WHERE project_fts MATCH :match AND {where} ORDER BY bm25(project_fts, {weights}) LIMIT {limit}"
+    )
+
+    def rows(
+        self,
+        session: Session,
+        query: SearchQuery,
+        where: list[str],
+        params: dict[str, Any],
+        *,
+        any_word: bool,
+    ) -> Sequence[Any]:
+        sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
+        bound = {**params, "match": fts5_expression(query.terms, any_word=any_word)}
+        return session.execute(_bind(sql, bound), bound).all()
+
+    def count(
+        self,
+        session: Session,
+        query: SearchQuery,
+        where: list[str],
+        params: dict[str, Any],
+        *,
+        any_word: bool,
+    ) -> int:
+        sql = (
+            "SELECT count(*) FROM project_fts JOIN project p ON p.id = project_fts.rowid"
+            f" WHERE project_fts MATCH :match AND {' AND '.join(where)}"
+        )
+        bound = {**params, "match": fts5_expression(query.terms, any_word=any_word)}
+        return int(session.execute(_bind(sql, bound), bound).scalar_one())
+
+
+class PostgresSearch(Backend):
+    def rows(
+        self,
+        session: Session,
+        query: SearchQuery,
+        where: list[str],
+        params: dict[str, Any],
+        *,
+        any_word: bool,
+    ) -> Sequence[Any]:
+        expression = tsquery_expression(query.terms, any_word=any_word)
+        if not expression:
+            return []
+        sql = (
+            f"SELECT p.id, ts_rank_cd('{POSTGRES_WEIGHTS}', p.search_vector, q, 1) AS relevance,"
+            " p.activity_score, p.stars, p.created_at, coalesce(nullif(p.title, ''), p.name)"
+            " FROM project p, to_tsquery('english', :tsquery) q"
+            f" WHERE p.search_vector @@ q AND {' AND '.join(where)}"
+            f" ORDER BY relevance DESC LIMIT {RERANK_LIMIT}"
+        )
+        bound = {**params, "tsquery": expression}
+        return session.execute(_bind(sql, bound), bound).all()
+
+    def count(
+        self,
+        session: Session,
+        query: SearchQuery,
+        where: list[str],
+        params: dict[str, Any],
+        *,
+        any_word: bool,
+    ) -> int:
+        sql = (
+            "SELECT count(*) FROM project p, to_tsquery('english', :tsquery) q"
+            f" WHERE p.search_vector @@ q AND {' AND '.join(where)}"
+        )
+        bound = {**params, "tsquery": tsquery_expression(query.terms, any_word=any_word)}
+        return int(session.execute(_bind(sql, bound), bound).scalar_one())
+
+
+def fts5_expression(terms: Sequence[str], *, any_word: bool) -> str:
+    """An FTS5 MATCH expression in which every user word is a quoted string: no operator gets through."""
+    groups = []
+    for term in terms:
+        alternatives = []
+        for i, word in enumerate(expand(term)):
+            quoted = '"' + word.replace('"', '""') + '"'
+            # Prefix matching for what the person typed (not for synonyms), when long enough.
+            if i == 0 and len(word) >= 3 and " " not in word:
+                quoted += "*"
+            alternatives.append(quoted)
+        groups.append("(" + " OR ".join(alternatives) + ")")
+    return (" OR " if any_word else " AND ").join(groups)
+
+
+def tsquery_expression(terms: Sequence[str], *, any_word: bool) -> str:
+    """A to_tsquery string built only from [a-z0-9] words: user input can't inject operators."""
+    groups = []
+    for term in terms:
+        alternatives = []
+        for i, word in enumerate(expand(term)):
+            parts = TSQUERY_WORD.findall(word.lower())
+            if not parts:
+                continue
+            phrase = " <-> ".join(parts)
+            if i == 0 and len(parts) == 1 and len(parts[0]) >= 3:
+                phrase += ":*"
+            alternatives.append(phrase if len(parts) == 1 else f"({phrase})")
+        if alternatives:
+            groups.append("(" + " | ".join(alternatives) + ")")
+    return (" | " if any_word else " & ").join(groups)

@@ -9,7 +9,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from chatbot.catalog.cards import ProjectCard
+from chatbot.catalog.cards import (
+    Committer,
+    IssueLine,
+    ProjectCard,
+    ProjectDetail,
+    is_http_url,
+    recent_weeks,
+    sparkline,
+)
 
 Block = dict[str, Any]
 
@@ -185,12 +193,17 @@ def project_card_text(card: ProjectCard) -> str:
     return f"{card.title} ({card.full_name}): {one_line(card.description, 150)}"
 
 
-def find_results(query: str, cards: Sequence[ProjectCard], *, offset: int, total: int) -> list[Block]:
+def find_results(
+    query: str, cards: Sequence[ProjectCard], *, offset: int, total: int, notes: Sequence[str] = ()
+) -> list[Block]:
+    """Result cards; `notes` are our own (already escaped) remarks: corrections, ignored filters."""
     shown_to = offset + len(cards)
     summary = f"*{total}* project{'s' if total != 1 else ''} for “{escape(one_line(query, 100))}”"
     if total > len(cards):
         summary += f" · showing {offset + 1}–{shown_to}"
     blocks: list[Block] = [section(summary)]
+    if notes:
+        blocks.append(context(*notes))
     for card in cards:
         blocks.append(divider())
         blocks.extend(project_card(card))
@@ -201,8 +214,242 @@ def find_results(query: str, cards: Sequence[ProjectCard], *, offset: int, total
     return fit(blocks)
 
 
-def no_results(query: str, suggestions: Sequence[str]) -> list[Block]:
-    text = f"No projects match “{escape(one_line(query, 100))}”."
+def no_results(
+    query: str, suggestions: Sequence[str], topics: Sequence[str] = (), notes: Sequence[str] = ()
+) -> list[Block]:
+    """`suggestions` are whole queries to try; `topics` are catalog topics to browse."""
+    lines = [f"No projects match “{escape(one_line(query, 100))}”.", *notes]
     if suggestions:
-        text += " Try " + ", ".join(f"`/innersource find {escape(s)}`" for s in suggestions) + "."
-    return [section(text)]
+        lines.append("Try " + " or ".join(f"`/innersource find {escape(s)}`" for s in suggestions) + ".")
+    if topics:
+        lines.append("Or browse a topic: " + ", ".join(f"`find topic:{escape(t)}`" for t in topics) + ".")
+    return [section("\n".join(lines))]
+
+
+# --- the full project card of `/innersource project <name>` --------------------------------------
+
+MAX_SECTION_FIELDS = 10
+MAX_ISSUE_LINE = 1000
+MAX_ISSUES_SHOWN = 5
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if `link()` would link it (http(s), no spaces or mrkdwn delimiters, not too long)."""
+    return url if url and link(url, "x") != "x" else None
+
+
+def escaped(text: str | None, limit: int) -> str:
+    """`escape(one_line(text))`, cut before escaping so that the escaped result fits in `limit`."""
+    raw = one_line(text, limit)
+    out = escape(raw)
+    while len(out) > limit:
+        shorter = len(raw) - (len(out) - limit)
+        if shorter <= 1:
+            return ""
+        raw = truncate(raw, shorter)
+        out = escape(raw)
+    return out
+
+
+def escaped_paragraphs(text: str | None, limit: int) -> str:
+    """Like `escaped()`, keeping paragraph breaks."""
+    paragraphs = [" ".join(p.split()) for p in (text or "").replace("\r", "").split("\n\n")]
+    kept = "\n\n".join(p for p in paragraphs if p)
+    out = escape(truncate(kept, limit))
+    while len(out) > limit:
+        shorter = len(kept) - (len(out) - limit)
+        if shorter <= 1:
+            return ""
+        kept = truncate(kept, shorter)
+        out = escape(kept)
+    return out
+
+
+def code(text: str | None, limit: int = 100) -> str:
+    """Untrusted text as inline code; backticks are dropped so that it cannot close the span."""
+    inner = escaped((text or "").replace("`", "'"), limit)
+    return f"`{inner}`" if inner else ""
+
+
+def join_within(parts: Sequence[str], limit: int, sep: str = ", ") -> str:
+    """Join rendered parts, as many as fit in `limit`, then "and K more" for the rest."""
+    out = ""
+    for i, part in enumerate(parts):
+        candidate = part if not out else out + sep + part
+        left = len(parts) - i - 1
+        suffix = f" and {left} more" if left else ""
+        if len(candidate) + len(suffix) > limit:
+            return f"{out} and {len(parts) - i} more" if out else f"{len(parts)} entries, too long to show"
+        out = candidate
+    return out
+
+
+def mrkdwn_field(label: str, value: str) -> dict[str, Any]:
+    head = f"*{label}*\n"
+    return {"type": "mrkdwn", "text": truncate(head + value, MAX_FIELD_TEXT)}
+
+
+def fields_section(fields: Sequence[dict[str, Any]]) -> Block | None:
+    if not fields:
+        return None
+    return {"type": "section", "fields": list(fields[:MAX_SECTION_FIELDS])}
+
+
+def committer_text(person: Committer) -> str:
+    login = escaped(f"@{person.github}", 100) if person.github else ""
+    name = escaped(person.name, 100)
+    text = f"{name} ({login})" if login and person.name and person.name != person.github else login or name
+    if person.role:
+        text += f", _{escaped(person.role.replace('_', ' '), 60)}_"
+    return text
+
+
+def chat_text(channel: str) -> str:
+    if is_http_url(channel):
+        linked = link(channel, "chat")
+        return linked if len(linked) <= MAX_FIELD_TEXT - 50 else "chat"
+    return escaped(channel, 200)
+
+
+def activity_text(detail: ProjectDetail) -> str:
+    band = escape(detail.card.activity)
+    weeks = recent_weeks(detail.participation)
+    if not weeks:
+        return f"*Activity:* {band} · no commit data"
+    total = sum(weeks)
+    span = f"the last {len(weeks)} weeks" if len(weeks) > 1 else "the last week"
+    noun = "commit" if total == 1 else "commits"
+    return f"*Activity:* {band} · {total} {noun} over {span}  `{sparkline(weeks)}`"
+
+
+def issue_text(issue: IssueLine) -> str:
+    label = f"#{issue.number} {one_line(issue.title, 150)}"
+    labels = " ".join(c for c in (code(x, 40) for x in issue.labels[:4]) if c)
+    tail = (f" {labels}" if labels else "") + (" _(assigned)_" if issue.assigned else "")
+    line = f"• {link(issue.url, label)}{tail}"
+    return line if len(line) <= MAX_ISSUE_LINE else f"• {escape(label)}{tail}"
+
+
+def issues_section(detail: ProjectDetail) -> Block:
+    total = detail.open_issues
+    if total == 0 or not detail.issues:
+        return section(":seedling: No open help-wanted or good first issues right now.")
+    noun = "issue" if total == 1 else "issues"
+    head = f"*{total} open help-wanted / good first {noun}*"
+    more_url = detail.more_issues_url or detail.issues_url or detail.repo_url
+    reserve = len(link(more_url, f"and {total} more")) + 2
+    budget = MAX_SECTION_TEXT - len(head) - reserve
+    lines: list[str] = []
+    used = 0
+    for issue in detail.issues[:MAX_ISSUES_SHOWN]:
+        line = issue_text(issue)
+        if used + len(line) + 1 > budget:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    text = "\n".join([head, *lines])
+    hidden = total - len(lines)
+    if hidden > 0:
+        text += "\n" + link(more_url, f"and {hidden} more")
+    return section(text)
+
+
+def links_text(detail: ProjectDetail) -> str:
+    candidates = (
+        (detail.repo_url, "Repository"),
+        (detail.docs_url, "Docs"),
+        (detail.contributing_url, "CONTRIBUTING"),
+        (detail.issues_url, "Issues"),
+    )
+    parts = [link(url, label) for url, label in candidates if url and link(url, label) != escape(label)]
+    if not parts:
+        return ""
+    head = "*Links:* "
+    return head + join_within(parts, MAX_SECTION_TEXT - len(head), sep=" · ")
+
+
+def project_detail(detail: ProjectDetail) -> list[Block]:
+    """The full card of one project: what it is, how to help, who to talk to, how alive it is."""
+    card = detail.card
+    facts = [code(card.full_name, 200)]
+    if card.language:
+        facts.append(escaped(card.language, 100))
+    if card.topics:
+        topics = [f"#{escaped(t, 50)}" for t in card.topics]
+        facts.append(join_within(topics, 500, sep=" "))
+    if card.archived:
+        facts.append(":file_cabinet: *archived*: read-only, kept for reference")
+    blocks: list[Block] = [header(escaped(card.title, MAX_HEADER_TEXT)), context(" · ".join(facts))]
+    if detail.also:
+        others = join_within([code(name, 200) for name in detail.also], MAX_FIELD_TEXT - 20)
+        blocks.append(context(f"Also: {others}"))
+    blocks.append(section(escaped_paragraphs(detail.about, MAX_SECTION_TEXT) or "_No description yet._"))
+
+    value_limit = MAX_FIELD_TEXT - 40
+    fields = [
+        mrkdwn_field(
+            "Contributions wanted",
+            join_within([escaped(c, 200) for c in detail.contributions_wanted], value_limit),
+        )
+    ]
+    if detail.skills:
+        fields.append(
+            mrkdwn_field("Skills", join_within([escaped(s, 100) for s in detail.skills], value_limit))
+        )
+    if detail.governance:
+        fields.append(mrkdwn_field("Governance", escaped(detail.governance, 200)))
+    if detail.committers:
+        people = [committer_text(p) for p in detail.committers]
+        fields.append(mrkdwn_field("Trusted committers", join_within(people, value_limit)))
+    if card.chat_channel:
+        fields.append(mrkdwn_field("Chat", chat_text(card.chat_channel)))
+    blocks.append(fields_section(fields) or section("_No contribution details yet._"))
+
+    links = links_text(detail)
+    if links:
+        blocks.append(section(links))
+    blocks.append(section(activity_text(detail)))
+    blocks.append(issues_section(detail))
+    blocks.extend(catalog_findings(card))
+    # The portal's precedence (docs, CONTRIBUTING, repository), skipping any URL Slack would refuse.
+    contribute = next(
+        (
+            url
+            for url in (card.contribute_url, detail.docs_url, detail.contributing_url, detail.repo_url)
+            if safe_url(url)
+        ),
+        None,
+    )
+    blocks.append(
+        actions(
+            f"project:{card.project_id}",
+            url_button("Contribute", contribute, "contribute") if contribute else None,
+            action_button("Good first issues", "good_first_issues", str(card.project_id)),
+            action_button("Share in channel", "share_project", str(card.project_id)),
+        )
+    )
+    return fit(blocks)
+
+
+def project_detail_text(detail: ProjectDetail) -> str:
+    """The notification and screen-reader fallback: the same facts in one paragraph, escaped."""
+    card = detail.card
+    archived = " [archived]" if card.archived else ""
+    parts = [
+        f"{escaped(card.title, 150)} ({escaped(card.full_name, 200)}){archived}: {escaped(detail.about, 300)}"
+    ]
+    parts.append(
+        "Contributions wanted: " + ", ".join(escaped(c, 100) for c in detail.contributions_wanted[:10])
+    )
+    if detail.skills:
+        parts.append("Skills: " + ", ".join(escaped(s, 60) for s in detail.skills[:10]))
+    if detail.committers:
+        people = [
+            escaped(p.name, 60) + (f" ({escaped('@' + p.github, 60)})" if p.github else "")
+            for p in detail.committers
+        ]
+        parts.append("Trusted committers: " + ", ".join(people[:10]))
+    parts.append(activity_text(detail).replace("*", "").replace("`", ""))
+    noun = "issue" if detail.open_issues == 1 else "issues"
+    parts.append(f"{detail.open_issues} open help-wanted / good first {noun}")
+    return truncate("\n".join(parts), MAX_FALLBACK_TEXT)

@@ -42,6 +42,7 @@ from chatbot.sources.payloads import (
     login_of,
     logins_of,
     read_innersource_json,
+    read_readme,
     text,
     when,
 )
@@ -170,6 +171,7 @@ class GiteeSource:
             pushed_at=when(repo.get("pushed_at"), "pushed_at", findings),
             metadata=meta,
             raw_metadata=raw,
+            readme_excerpt=facts.readme_excerpt,
             has_contributing=facts.contributing is not None,
             has_communication=facts.has_communication,
             has_codeowners=facts.has_codeowners,
@@ -188,6 +190,7 @@ class GiteeSource:
         }
         facts = FileFacts()
         facts.note_root_names(files)
+        read_readme(facts, files, "sha", previous, lambda path: self._file(owner, name, path))
         if "innersource.json" in files:
             sha = str(files["innersource.json"].get("sha"))
             facts.ids["innersource.json"] = sha

@@ -24,9 +24,9 @@ from chatbot.catalog.portal import project_key
 from chatbot.catalog.records import InnerSourceMetadata, ProjectRecord
 from chatbot.clock import parse_timestamp
 from chatbot.sources.base import IssueRecord, PullRequestRecord
+from chatbot.sources.readme import readme_excerpt
 
 SEARCH_RESULT_CAP = 1000  # GitHub search never returns more than this many results for one query
-README_EXCERPT_CHARS = 1500
 
 RATE_LIMIT = "rateLimit { cost remaining resetAt }"
 
@@ -474,15 +474,6 @@ def read_innersource_blob(
         return InnerSourceMetadata(), {}, oid
     findings.extend(f"innersource.json: {p}" for p in problems)
     return meta, dict(raw) if isinstance(raw, Mapping) else {}, oid
-
-
-def readme_excerpt(text: str, limit: int = README_EXCERPT_CHARS) -> str:
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ", limit - 200)
-    return (cut[:space] if space > 0 else cut).rstrip() + "…"
 
 
 def parse_issue(node: Mapping[str, Any]) -> IssueRecord:

@@ -51,6 +51,7 @@ from chatbot.sources.payloads import (
     login_of,
     logins_of,
     read_innersource_json,
+    read_readme,
     text,
     when,
 )
@@ -314,6 +315,7 @@ class GitLabSource:
             pushed_at=activity,
             metadata=meta,
             raw_metadata=raw,
+            readme_excerpt=facts.readme_excerpt,
             has_contributing=facts.contributing is not None,
             has_communication=facts.has_communication,
             has_codeowners=facts.has_codeowners,
@@ -328,6 +330,7 @@ class GitLabSource:
         trees = {e["name"]: e for e in entries if e.get("type") == "tree"}
         facts = FileFacts()
         facts.note_root_names(blobs)
+        read_readme(facts, blobs, "id", previous, lambda path: self._raw(pid, path, branch))
         innersource = blobs.get("innersource.json")
         if innersource is not None:
             blob = str(innersource.get("id"))

@@ -2,7 +2,7 @@
 
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +11,7 @@ from chatbot.catalog.codeowners import parse_codeowners
 from chatbot.catalog.innersource_json import read_metadata
 from chatbot.catalog.records import InnerSourceMetadata
 from chatbot.clock import parse_timestamp
+from chatbot.sources.readme import excerpt_of, readme_name
 
 Json = Any
 MAX_FILE_BYTES = 512 * 1024
@@ -22,6 +23,7 @@ class FileFacts:
     """What a repository's catalog files say, kept in the memo so unchanged blobs are not read again."""
 
     has_readme: bool = False
+    readme_excerpt: str = ""  # of README.md / README / README.rst, whose blob id is ids["README"]
     contributing: str | None = None  # path of CONTRIBUTING, if any
     has_communication: bool = False
     has_codeowners: bool = False
@@ -32,6 +34,7 @@ class FileFacts:
     def to_memo(self) -> dict[str, Any]:
         return {
             "readme": self.has_readme,
+            "readme_excerpt": self.readme_excerpt,
             "contributing": self.contributing,
             "communication": self.has_communication,
             "codeowners": self.has_codeowners,
@@ -45,10 +48,12 @@ class FileFacts:
         if not isinstance(value, Mapping):
             return cls()
         contributing = value.get("contributing")
+        excerpt = value.get("readme_excerpt")
         findings = value.get("findings")
         ids = value.get("ids")
         return cls(
             has_readme=value.get("readme") is True,
+            readme_excerpt=excerpt if isinstance(excerpt, str) else "",
             contributing=contributing if isinstance(contributing, str) else None,
             has_communication=value.get("communication") is True,
             has_codeowners=value.get("codeowners") is True,
@@ -67,6 +72,28 @@ class FileFacts:
                 self.contributing = name
             elif lower.startswith("communication"):
                 self.has_communication = True
+
+
+def read_readme(
+    facts: FileFacts,
+    files: Mapping[str, Mapping[str, Any]],
+    id_field: str,
+    previous: FileFacts | None,
+    read: Callable[[str], bytes | None],
+) -> None:
+    """Set the README excerpt from the root `files` (name -> entry with a blob id in `id_field`): kept
+    from `previous` when the blob id is the same, else `read(name)` once."""
+    name = readme_name(files)
+    if name is None:
+        return
+    blob = files[name].get(id_field)
+    blob = str(blob) if blob else ""
+    if blob:
+        facts.ids["README"] = blob
+        if previous is not None and previous.ids.get("README") == blob:
+            facts.readme_excerpt = previous.readme_excerpt
+            return
+    facts.readme_excerpt = excerpt_of(read(name))
 
 
 def read_innersource_json(content: bytes | None) -> tuple[Json, list[str]]:

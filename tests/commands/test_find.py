@@ -71,7 +71,9 @@ def test_find_answers_any_input(sample: Engine, ctx: CommandContext, query: str)
 
 def test_archived_projects_are_not_found(sample: Engine, ctx: CommandContext) -> None:
     reply = dispatch(build_registry(), ctx, "find session-store-js")
-    assert "No projects match" in reply.text
+    assert "identity/session-store-js" not in json.dumps(reply.blocks)
+    asked = dispatch(build_registry(), ctx, "find session-store-js is:archived")
+    assert "identity/session-store-js" in json.dumps(asked.blocks)
 
 
 def test_hostile_descriptions_cannot_ping_or_disguise_links(engine: Engine, ctx: CommandContext) -> None:

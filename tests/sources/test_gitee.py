@@ -1,11 +1,12 @@
 import logging
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from chatbot.models import Contribution, Issue, Project, ProjectOwner
+from chatbot.models import Contribution, Issue, Project, ProjectOwner, SyncState
 from chatbot.sources.gitee import GiteeSource
 from chatbot.sources.http import ForgeError
 from chatbot.sources.sync import run_sync
@@ -52,6 +53,17 @@ def owners(engine: Engine, full_name: str) -> set[str]:
     return {o.forge_login for o in found if o.role == "codeowner"}
 
 
+def readme_reads(fake: FakeGitee) -> int:
+    return sum(n for path, n in fake.calls.items() if "/contents/readme" in path.lower())
+
+
+def memo_files(engine: Engine, rid: int) -> dict[str, Any]:
+    with Session(engine) as session:
+        state = session.exec(select(SyncState).where(col(SyncState.source_name) == "ge")).one()
+    files: dict[str, Any] = state.memo["repos"][str(rid)]["files"]
+    return files
+
+
 def test_full_sync_stores_the_organisation(engine: Engine, gitee: FakeGitee) -> None:
     made = gitee.generate("acme", 21)
     gitee.add_repo("other", "not-ours", files={"README.md": "x"})
@@ -95,6 +107,7 @@ def test_resync_with_nothing_changed_only_lists_the_organisation(engine: Engine,
     gitee.generate("acme", 120)
     full = run_sync(engine, source(gitee), full=True)
     assert full.requests == gitee.requests
+    assert readme_reads(gitee) == 120  # one README.md per repository, read on the first sync only
     gitee.reset_calls()
 
     again = run_sync(engine, source(gitee))
@@ -129,6 +142,47 @@ def test_a_changed_repository_is_updated(engine: Engine, gitee: FakeGitee) -> No
     assert owners(engine, "acme/module-0000") == {"owner0"}  # CODEOWNERS unchanged: kept, not re-read
     assert gitee.count("/contents/%2F") == 1  # only the changed repository was read
     assert summary.requests == 1 + 1 + 1 + 2 + 1  # listing, root, innersource.json, two labels, pulls
+
+
+def test_readme_excerpts_are_read_again_only_when_the_readme_changes(
+    engine: Engine, gitee: FakeGitee
+) -> None:
+    made = gitee.generate("acme", 5)
+    gitee.add_repo("acme", "long", files={"README.md": "# 长 Long\n\n" + "词语 word " * 400})
+    gitee.add_repo("acme", "rst", files={"readme.rst": "Plain text.\n", "README.en.md": "English"})
+    gitee.add_repo("acme", "none", files={"README.zh.md": "中文"})
+
+    run_sync(engine, source(gitee), full=True)
+
+    assert readme_reads(gitee) == 5 + 2
+    stored = projects(engine)
+    assert stored["acme/module-0000"].readme_excerpt == "# module-0000"
+    long = stored["acme/long"].readme_excerpt
+    assert long.startswith("# 长 Long") and long.endswith("…") and 1300 < len(long) <= 1501
+    assert stored["acme/rst"].readme_excerpt == "Plain text."
+    assert stored["acme/none"].readme_excerpt == ""
+    assert memo_files(engine, made[0].id)["readme_excerpt"] == "# module-0000"
+
+    # pushed, README untouched: the root is listed again, the README is not read
+    gitee.push(made[1], files={"CHANGELOG.md": "1.0\n"}, description="New words")
+    gitee.reset_calls()
+    summary = run_sync(engine, source(gitee))
+    assert summary.updated == 1 and gitee.count("/contents/%2F") == 1
+    assert readme_reads(gitee) == 0
+    assert projects(engine)["acme/module-0001"].readme_excerpt == "# module-0001"
+
+    gitee.reset_calls()
+    again = run_sync(engine, source(gitee), full=True)  # every root listed, every README sha the same
+    assert readme_reads(gitee) == 0 and (again.updated, again.unchanged) == (0, 8)
+
+    gitee.push(made[2], files={"README.md": "# Module two\n\nNow documented.\n"})
+    gitee.reset_calls()
+    run_sync(engine, source(gitee))
+    assert [line for line in gitee.log if "/contents/" in line and "%2F" not in line] == [
+        "/api/v5/repos/acme/module-0002/contents/README.md"
+    ]
+    assert projects(engine)["acme/module-0002"].readme_excerpt == "# Module two\n\nNow documented."
+    assert memo_files(engine, made[2].id)["readme_excerpt"] == "# Module two\n\nNow documented."
 
 
 def test_a_deleted_repository_is_marked_removed(engine: Engine, gitee: FakeGitee) -> None:

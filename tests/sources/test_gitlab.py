@@ -3,6 +3,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -12,6 +13,7 @@ from chatbot.models import Contribution, Issue, Project, ProjectOwner, SyncState
 from chatbot.sources.gitlab import GitLabSource, responses
 from chatbot.sources.http import ForgeError
 from chatbot.sources.payloads import codeowners_logins
+from chatbot.sources.readme import excerpt_of, readme_name
 from chatbot.sources.sync import run_sync
 from tests.fakes.forge import timestamp
 from tests.fakes.gitlab import FakeGitLab
@@ -60,6 +62,17 @@ def owners(engine: Engine, full_name: str) -> set[str]:
     with Session(engine) as session:
         found = session.exec(select(ProjectOwner).where(col(ProjectOwner.project_id) == project.id)).all()
     return {o.forge_login for o in found if o.role == "codeowner"}
+
+
+def readme_reads(fake: FakeGitLab) -> int:
+    return sum(n for path, n in fake.calls.items() if "/repository/files/readme" in path.lower())
+
+
+def memo_files(engine: Engine, pid: int) -> dict[str, Any]:
+    with Session(engine) as session:
+        state = session.exec(select(SyncState).where(col(SyncState.source_name) == "gl")).one()
+    files: dict[str, Any] = state.memo["projects"][str(pid)]["files"]
+    return files
 
 
 def test_full_sync_stores_the_group_and_its_subgroups(engine: Engine, gitlab: FakeGitLab) -> None:
@@ -128,7 +141,8 @@ def test_resync_with_nothing_changed_costs_three_requests(engine: Engine, gitlab
     gitlab.generate("acme", 120, subgroups=("acme/platform",))
     full = run_sync(engine, source(gitlab), full=True)
     assert full.requests == gitlab.requests
-    assert full.requests < 120 * 4
+    assert readme_reads(gitlab) == 120  # one README.md per project, read on the first sync only
+    assert full.requests - readme_reads(gitlab) < 120 * 4
 
     gitlab.reset_calls()
     again = run_sync(engine, source(gitlab))
@@ -164,6 +178,49 @@ def test_a_changed_project_is_updated(engine: Engine, gitlab: FakeGitLab) -> Non
     assert stored["acme/service-0005"].description == "Service number 5"
     assert gitlab.count("/repository/tree") == 2  # only the changed projects were read
     assert summary.requests <= 3 + 2 * 4
+
+
+def test_readme_excerpts_are_read_once_and_again_only_when_the_readme_changes(
+    engine: Engine, gitlab: FakeGitLab
+) -> None:
+    made = gitlab.generate("acme", 6)
+    gitlab.add_project("acme", "long", files={"README.md": "# Long\n\n" + "word " * 600})
+    gitlab.add_project("acme", "plain", files={"readme.RST": "From the rst", "README": "From README\n"})
+    gitlab.add_project("acme", "cased", files={"Readme.md": "  Cased  \n", "README.rst": "rst"})
+    gitlab.add_project("acme", "none", files={"README.txt": "not one of ours", "src/a.py": "x"})
+
+    run_sync(engine, source(gitlab), full=True)
+
+    assert readme_reads(gitlab) == 6 + 3
+    stored = projects(engine)
+    assert stored["acme/service-0000"].readme_excerpt == "# service-0000"
+    long = stored["acme/long"].readme_excerpt
+    assert long.startswith("# Long") and long.endswith("…") and 1300 < len(long) <= 1501
+    assert stored["acme/plain"].readme_excerpt == "From README"  # README before README.rst
+    assert stored["acme/cased"].readme_excerpt == "Cased"  # README.md in any case comes first
+    assert stored["acme/none"].readme_excerpt == "" and stored["acme/none"].findings == []
+    assert memo_files(engine, made[0].id)["readme_excerpt"] == "# service-0000"
+
+    # the project changed but its README did not: the tree is read again, the README is not
+    gitlab.touch(made[1], description="New words", files={**made[1].files, "CHANGELOG.md": "1.0\n"})
+    gitlab.reset_calls()
+    summary = run_sync(engine, source(gitlab))
+    assert summary.updated == 1 and gitlab.count("/repository/tree") == 1
+    assert readme_reads(gitlab) == 0
+    assert projects(engine)["acme/service-0001"].readme_excerpt == "# service-0001"
+
+    gitlab.reset_calls()
+    again = run_sync(engine, source(gitlab), full=True)
+    assert readme_reads(gitlab) == 0 and (again.updated, again.unchanged) == (0, 10)
+
+    gitlab.touch(made[2], files={**made[2].files, "README.md": "# Service two\n\nNow documented.\n"})
+    gitlab.reset_calls()
+    run_sync(engine, source(gitlab))
+    assert [line for line in gitlab.log if "/repository/files/" in line] == [
+        f"/api/v4/projects/{made[2].id}/repository/files/README.md/raw?ref=main"
+    ]
+    assert projects(engine)["acme/service-0002"].readme_excerpt == "# Service two\n\nNow documented."
+    assert memo_files(engine, made[2].id)["readme_excerpt"] == "# Service two\n\nNow documented."
 
 
 def test_a_deleted_project_is_marked_removed_after_a_full_sync(engine: Engine, gitlab: FakeGitLab) -> None:
@@ -403,3 +460,16 @@ def test_codeowners_logins() -> None:
         ]
     )
     assert codeowners_logins(text, groups={"acme"}) == ["alice", "bob", "carol", "dave"]
+
+
+def test_readme_name_and_excerpt() -> None:
+    assert readme_name(["README.rst", "readme", "Readme.MD", "README.md"]) == "README.md"
+    assert readme_name(["README.rst", "Readme"]) == "Readme"
+    assert readme_name(["readme.rst", "README.en.md", "README.txt"]) == "readme.rst"
+    assert readme_name(["README.en.md", "docs"]) is None
+    assert excerpt_of(None) == excerpt_of(b"") == ""
+    assert excerpt_of("\ufeff  Héllo\n\n".encode()) == "Héllo"
+    assert excerpt_of(b"\x89PNG\r\n\x1a\n\x00\x00") == ""  # binary
+    assert excerpt_of(b"caf\xe9") == "caf\ufffd"  # not UTF-8: replaced, not an error
+    big = excerpt_of(b"word " * 50_000)
+    assert big.endswith("…") and len(big) <= 1501

@@ -1,0 +1,88 @@
+"""Typo correction from the catalog's own words ("authentification" -> "authentication").
+
+The vocabulary is built from project names, titles, topics, skills, languages and the words that recur in
+descriptions, plus the synonym map; it is cached per database and rebuilt when the catalog changes
+(checked at most once a minute). It is only consulted when a search finds nothing or too little.
+"""
+
+import difflib
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from chatbot.catalog.synonyms import GROUPS
+from chatbot.models import Project
+
+WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+CHECK_EVERY_SECONDS = 60.0
+MIN_DESCRIPTION_COUNT = 2
+
+
+@dataclass
+class Vocabulary:
+    words: set[str] = field(default_factory=set)
+    by_initial: dict[str, list[str]] = field(default_factory=dict)
+    version: tuple[int, object] = (0, None)
+    checked_at: float = 0.0
+
+    def correct(self, word: str) -> str | None:
+        if word in self.words or len(word) < 4 or not word.isalpha():
+            return None
+        candidates = self.by_initial.get(word[0], [])
+        nearby = [w for w in candidates if abs(len(w) - len(word)) <= 3]
+        match = difflib.get_close_matches(word, nearby, n=1, cutoff=0.8)
+        return match[0] if match else None
+
+
+_cache: dict[str, Vocabulary] = {}
+_lock = threading.Lock()
+
+
+def correct_terms(session: Session, terms: list[str]) -> list[str]:
+    vocabulary = vocabulary_for(session)
+    return [vocabulary.correct(term) or term for term in terms]
+
+
+def vocabulary_for(session: Session) -> Vocabulary:
+    key = str(session.get_bind().engine.url)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and time.monotonic() - cached.checked_at < CHECK_EVERY_SECONDS:
+            return cached
+        version = _catalog_version(session)
+        if cached is not None and cached.version == version:
+            cached.checked_at = time.monotonic()
+            return cached
+        vocabulary = build_vocabulary(session)
+        vocabulary.version = version
+        vocabulary.checked_at = time.monotonic()
+        _cache[key] = vocabulary
+        return vocabulary
+
+
+def _catalog_version(session: Session) -> tuple[int, object]:
+    count, newest = session.exec(select(func.count(), func.max(Project.last_seen_at))).one()
+    return int(count), newest
+
+
+def build_vocabulary(session: Session) -> Vocabulary:
+    strong: set[str] = set()
+    description_counts: Counter[str] = Counter()
+    for project in session.exec(select(Project).where(col(Project.removed_at).is_(None))).all():
+        values = (project.name, project.title, project.language or "", *project.topics, *project.skills)
+        for value in values:
+            strong.update(w.lower() for w in WORD.findall(value))
+        description_counts.update(w.lower() for w in WORD.findall(project.description or ""))
+    strong.update(w for w, n in description_counts.items() if n >= MIN_DESCRIPTION_COUNT)
+    for group in GROUPS:
+        for phrase in group:
+            strong.update(WORD.findall(phrase))
+    by_initial: dict[str, list[str]] = {}
+    for word in sorted(strong):
+        by_initial.setdefault(word[0], []).append(word)
+    return Vocabulary(words=strong, by_initial=by_initial)
