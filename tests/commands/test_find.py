@@ -120,3 +120,33 @@ def test_project_card_shows_metadata_findings_to_fix(engine: Engine, ctx: Comman
     assert "Catalog problems" in text
     assert "skills should be a list of text" in text
     assert "<!here>" not in text
+
+
+def test_a_corrected_typo_is_said(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find authentification")
+    text = json.dumps(reply.blocks)
+    assert "Showing results for *authentication*" in text
+    assert "AuthKit" in text
+
+
+def test_ignored_filters_are_said(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find auth sort:vibes")
+    assert "I ignored `sort:vibes" in json.dumps(reply.blocks)
+
+
+def test_no_results_offers_a_broader_query_and_topics(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find auth lang:cobol")
+    text = json.dumps(reply.blocks, ensure_ascii=False)
+    assert "No projects match" in text
+    assert "`/innersource find auth`" in text
+    assert "`find topic:" in text
+
+
+def test_filters_alone_are_a_search(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find lang:go has:good-first-issue")
+    assert "projects for" in reply.text
+
+
+def test_only_filler_and_punctuation_explains_usage(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find ?!")
+    assert "Tell me what to look for" in reply.text
