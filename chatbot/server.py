@@ -7,6 +7,7 @@ Waitress is a production WSGI server that runs in one process with a thread pool
 import json
 import logging
 import signal
+import threading
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from types import FrameType
@@ -123,6 +124,7 @@ def serve(settings: Settings, engine: Engine) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     scheduler.start()
+    threading.Thread(target=warm_up, args=(engine,), name="warm-up", daemon=True).start()
     if webhook is not None:
         webhook.start()
     try:
@@ -137,6 +139,19 @@ def serve(settings: Settings, engine: Engine) -> int:
         if socket_handler is not None:
             socket_handler.close()  # type: ignore[no-untyped-call]
     return 0
+
+
+def warm_up(engine: Engine) -> None:
+    """Build what the first searches would otherwise wait for (the typo vocabulary)."""
+    from sqlmodel import Session
+
+    from chatbot.catalog.vocabulary import vocabulary_for
+
+    try:
+        with Session(engine) as session:
+            vocabulary_for(session)
+    except Exception:
+        logger.exception("warming up the search vocabulary failed")
 
 
 def build_webhook_receiver(settings: Settings, engine: Engine) -> WebhookReceiver | None:

@@ -129,7 +129,7 @@ def test_no_name_explains_usage(sample: Engine, ctx: CommandContext) -> None:
 
 
 def test_several_matches_show_the_best_and_name_the_others(sample: Engine, ctx: CommandContext) -> None:
-    reply, text = run(ctx, "project authkit")
+    reply, _ = run(ctx, "project authkit")
     assert reply.text.startswith("AuthKit for Python")
     also = [b for b in reply.blocks if b["type"] == "context" and "Also:" in b["elements"][0]["text"]]
     assert also and also[0]["elements"][0]["text"] == "Also: `identity/authkit-go`"
@@ -213,8 +213,8 @@ def test_hostile_metadata_is_inert_everywhere(engine: Engine, ctx: CommandContex
             },
         },
     )
+    pid = project_id(engine, "x/evil-lib")
     with session_scope(engine) as session:
-        pid = project_id(engine, "x/evil-lib")
         session.add(
             Issue(
                 project_id=pid,
