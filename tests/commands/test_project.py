@@ -65,7 +65,7 @@ def test_project_shows_the_full_card(sample: Engine, ctx: CommandContext) -> Non
     assert "<https://docs.northwind.example/payments-sdk|Docs>" in text
     assert "payments-sdk/blob/main/CONTRIBUTING.md|CONTRIBUTING>" in text
 
-    # The sample's last 12 weeks: 14 20 17 12 20 16 16 14 12 10 18 18 15 19 5 23 19 -> the last twelve.
+    # The sample's last 12 weeks: 16 16 14 12 10 18 18 15 19 5 23 19.
     activity = next(
         b["text"]["text"] for b in reply.blocks if "*Activity:*" in b.get("text", {}).get("text", "")
     )
