@@ -23,6 +23,7 @@ from chatbot.models import Project
 
 RERANK_LIMIT = 300  # rows fetched in relevance order before the activity boost re-sorts them
 ACTIVITY_BOOST = 0.25  # at most +25 % relevance for the most active projects
+TYPED_WORD_WEIGHT = 4.0  # relevance of the words as typed counts again: synonyms alone rank lower
 # bm25 weights for FTS5 columns: name, title, topics, description, skills, readme
 SQLITE_WEIGHTS = "10.0, 8.0, 5.0, 2.0, 2.0, 0.5"
 POSTGRES_WEIGHTS = "{0.05, 0.3, 0.6, 1.0}"  # D (readme), C (text), B (topics), A (name, title)
@@ -209,7 +210,24 @@ class SqliteSearch(Backend):
     ) -> Sequence[Any]:
         sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
         bound = {**params, "match": fts5_expression(query.terms, any_word=any_word)}
-        return session.execute(_bind(sql, bound), bound).all()
+        rows = session.execute(_bind(sql, bound), bound).all()
+        if not rows or not _has_synonyms(query.terms):
+            return rows
+        typed = {
+            "match": fts5_expression(query.terms, any_word=True, synonyms=False),
+            "ids": tuple(r[0] for r in rows),
+        }
+        bonus = dict(
+            session.execute(
+                _bind(
+                    f"SELECT rowid, -bm25(project_fts, {SQLITE_WEIGHTS}) FROM project_fts"
+                    " WHERE project_fts MATCH :match AND rowid IN :ids",
+                    typed,
+                ),
+                typed,
+            ).all()
+        )
+        return [(r[0], r[1] + TYPED_WORD_WEIGHT * bonus.get(r[0], 0.0), *r[2:]) for r in rows]
 
     def count(
         self,
@@ -242,13 +260,15 @@ class PostgresSearch(Backend):
         if not expression:
             return []
         sql = (
-            f"SELECT p.id, ts_rank_cd('{POSTGRES_WEIGHTS}', p.search_vector, q, 1) AS relevance,"
+            f"SELECT p.id, ts_rank_cd('{POSTGRES_WEIGHTS}', p.search_vector, q, 1)"
+            f" + {TYPED_WORD_WEIGHT} * ts_rank_cd('{POSTGRES_WEIGHTS}', p.search_vector, t, 1) AS relevance,"
             " p.activity_score, p.stars, p.created_at, coalesce(nullif(p.title, ''), p.name)"
-            " FROM project p, to_tsquery('english', :tsquery) q"
+            " FROM project p, to_tsquery('english', :tsquery) q, to_tsquery('english', :typed) t"
             f" WHERE p.search_vector @@ q AND {' AND '.join(where)}"
             f" ORDER BY relevance DESC LIMIT {RERANK_LIMIT}"
         )
-        bound = {**params, "tsquery": expression}
+        typed = tsquery_expression(query.terms, any_word=True, synonyms=False) or expression
+        bound = {**params, "tsquery": expression, "typed": typed}
         return session.execute(_bind(sql, bound), bound).all()
 
     def count(
@@ -268,12 +288,16 @@ class PostgresSearch(Backend):
         return int(session.execute(_bind(sql, bound), bound).scalar_one())
 
 
-def fts5_expression(terms: Sequence[str], *, any_word: bool) -> str:
+def _has_synonyms(terms: Sequence[str]) -> bool:
+    return any(len(expand(term)) > 1 for term in terms)
+
+
+def fts5_expression(terms: Sequence[str], *, any_word: bool, synonyms: bool = True) -> str:
     """An FTS5 MATCH expression in which every user word is a quoted string: no operator gets through."""
     groups = []
     for term in terms:
         alternatives = []
-        for i, word in enumerate(expand(term)):
+        for i, word in enumerate(expand(term) if synonyms else (term,)):
             quoted = '"' + word.replace('"', '""') + '"'
             # Prefix matching for what the person typed (not for synonyms), when long enough.
             if i == 0 and len(word) >= 3 and " " not in word:
@@ -283,12 +307,12 @@ def fts5_expression(terms: Sequence[str], *, any_word: bool) -> str:
     return (" OR " if any_word else " AND ").join(groups)
 
 
-def tsquery_expression(terms: Sequence[str], *, any_word: bool) -> str:
+def tsquery_expression(terms: Sequence[str], *, any_word: bool, synonyms: bool = True) -> str:
     """A to_tsquery string built only from [a-z0-9] words: user input can't inject operators."""
     groups = []
     for term in terms:
         alternatives = []
-        for i, word in enumerate(expand(term)):
+        for i, word in enumerate(expand(term) if synonyms else (term,)):
             parts = TSQUERY_WORD.findall(word.lower())
             if not parts:
                 continue
