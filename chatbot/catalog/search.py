@@ -23,7 +23,7 @@ from chatbot.models import Project
 
 RERANK_LIMIT = 300  # rows fetched in relevance order before the activity boost re-sorts them
 ACTIVITY_BOOST = 0.25  # at most +25 % relevance for the most active projects
-TYPED_WORD_WEIGHT = 4.0  # relevance of the words as typed counts again: synonyms alone rank lower
+TYPED_WORD_WEIGHT = 3.0  # up to x4 relevance when the words as typed are in name, title and topics
 # bm25 weights for FTS5 columns: name, title, topics, description, skills, readme
 SQLITE_WEIGHTS = "10.0, 8.0, 5.0, 2.0, 2.0, 0.5"
 POSTGRES_WEIGHTS = "{0.05, 0.3, 0.6, 1.0}"  # D (readme), C (text), B (topics), A (name, title)
@@ -192,10 +192,12 @@ class Backend:
 
 
 class SqliteSearch(Backend):
+    # CROSS JOIN makes SQLite run the full-text match once and join from it; a plain JOIN lets the
+    # planner scan `project` and probe the index per row, which took seconds for count(*) at 5,000.
     SELECT = (
         "SELECT p.id, -bm25(project_fts, {weights}) AS relevance, p.activity_score, p.stars, p.created_at,"
-        " coalesce(nullif(p.title, ''), p.name)"
-        " FROM project_fts JOIN project p ON p.id = project_fts.rowid"
+        " coalesce(nullif(p.title, ''), p.name), lower(p.name), lower(p.title), lower(CAST(p.topics AS TEXT))"
+        " FROM project_fts CROSS JOIN project p ON p.id = project_fts.rowid"
         " WHERE project_fts MATCH :match AND {where} ORDER BY bm25(project_fts, {weights}) LIMIT {limit}"
     )
 
@@ -211,23 +213,12 @@ class SqliteSearch(Backend):
         sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
         bound = {**params, "match": fts5_expression(query.terms, any_word=any_word)}
         rows = session.execute(_bind(sql, bound), bound).all()
-        if not rows or not _has_synonyms(query.terms):
+        if not _has_synonyms(query.terms):
             return rows
-        typed = {
-            "match": fts5_expression(query.terms, any_word=True, synonyms=False),
-            "ids": tuple(r[0] for r in rows),
-        }
-        bonus = dict(
-            session.execute(
-                _bind(
-                    f"SELECT rowid, -bm25(project_fts, {SQLITE_WEIGHTS}) FROM project_fts"
-                    " WHERE project_fts MATCH :match AND rowid IN :ids",
-                    typed,
-                ),
-                typed,
-            ).all()
-        )
-        return [(r[0], r[1] + TYPED_WORD_WEIGHT * bonus.get(r[0], 0.0), *r[2:]) for r in rows]
+        # The words as typed count again (BM25 of a second MATCH restricted to these rows would make FTS5
+        # re-run it per row): a field-weighted check of name, title and topics for each typed word.
+        typed = [re.compile(r"\b" + re.escape(term[: max(4, len(term) - 2)])) for term in query.terms]
+        return [(r[0], r[1] * (1 + TYPED_WORD_WEIGHT * typed_share(typed, r[6:9])), *r[2:6]) for r in rows]
 
     def count(
         self,
@@ -239,7 +230,7 @@ class SqliteSearch(Backend):
         any_word: bool,
     ) -> int:
         sql = (
-            "SELECT count(*) FROM project_fts JOIN project p ON p.id = project_fts.rowid"
+            "SELECT count(*) FROM project_fts CROSS JOIN project p ON p.id = project_fts.rowid"
             f" WHERE project_fts MATCH :match AND {' AND '.join(where)}"
         )
         bound = {**params, "match": fts5_expression(query.terms, any_word=any_word)}
@@ -286,6 +277,20 @@ class PostgresSearch(Backend):
         )
         bound = {**params, "tsquery": tsquery_expression(query.terms, any_word=any_word)}
         return int(session.execute(_bind(sql, bound), bound).scalar_one())
+
+
+TYPED_FIELD_WEIGHTS = (3.0, 2.0, 2.0)  # name, title, topics
+
+
+def typed_share(patterns: Sequence[re.Pattern[str]], fields: Sequence[str | None]) -> float:
+    """How much of name/title/topics the typed words (not their synonyms) account for, from 0 to 1."""
+    found = sum(
+        weight
+        for pattern in patterns
+        for weight, value in zip(TYPED_FIELD_WEIGHTS, fields, strict=True)
+        if value and pattern.search(value)
+    )
+    return found / (sum(TYPED_FIELD_WEIGHTS) * len(patterns))
 
 
 def _has_synonyms(terms: Sequence[str]) -> bool:
