@@ -42,7 +42,7 @@ def build_app(deps: Deps, *, client: WebClient | None = None, local: bool = Fals
             # In Socket Mode the request is authenticated by the websocket connection itself.
             request_verification_enabled=not settings.socket_mode,
         )
-    listeners.register(app, deps, commands.build_registry())
+    listeners.register(app, deps, commands.build_registry(), slack_api=not local)
     return app
 
 

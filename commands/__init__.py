@@ -1,8 +1,16 @@
 """The `/innersource` subcommands; `build_registry()` lists them in the order help shows them."""
 
-from commands import find, project
+from commands import find, project, subscribe
 from commands.router import Registry
 
 
 def build_registry() -> Registry:
-    return Registry([find.SUBCOMMAND, project.SUBCOMMAND])
+    return Registry(
+        [
+            find.SUBCOMMAND,
+            project.SUBCOMMAND,
+            subscribe.SUBSCRIBE,
+            subscribe.SUBSCRIPTIONS,
+            subscribe.UNSUBSCRIBE,
+        ]
+    )

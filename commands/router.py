@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from chatbot.clock import Clock, utcnow
 from chatbot.settings import Settings
 from chatbot.slack import blocks
+from chatbot.slack.gateway import SlackGateway
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,12 @@ class Deps:
     engine: Engine
     settings: Settings
     clock: Clock = utcnow
+    # Called after subscriptions change, so the scheduler rebuilds its jobs from the table.
+    on_subscriptions_changed: Callable[[], None] | None = None
+
+    def subscriptions_changed(self) -> None:
+        if self.on_subscriptions_changed is not None:
+            self.on_subscriptions_changed()
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class CommandContext:
     channel_id: str = ""
     team_id: str = ""
     channel_name: str = ""
+    slack: SlackGateway = field(default_factory=lambda: SlackGateway(None))
 
     @property
     def is_admin(self) -> bool:

@@ -11,16 +11,20 @@ from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import GOOD_FIRST_ISSUE, issue_counts, open_labelled_issues
 from chatbot.models import Project
 from chatbot.slack import blocks
+from chatbot.slack.gateway import SlackGateway
 from commands import find
 from commands.router import CommandContext, Deps, Registry, Reply, dispatch
 
 logger = logging.getLogger(__name__)
 
 
-def register(app: App, deps: Deps, registry: Registry) -> None:
+def register(app: App, deps: Deps, registry: Registry, *, slack_api: bool = True) -> None:
+    """`slack_api=False` (the local console): handlers get no Web API client and use defaults."""
+
     def inject(context: BoltContext, next: Any) -> None:
         context["deps"] = deps
         context["registry"] = registry
+        context["slack_api"] = slack_api
         next()
 
     app.use(inject)
@@ -29,9 +33,11 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
     app.action("good_first_issues")(good_first_issues_action)
     app.action("find_next")(find_next_action)
     app.action("contribute")(ack_only)
+    app.action("unsubscribe")(unsubscribe_action)
 
 
 def command_context(context: BoltContext, body: dict[str, Any]) -> CommandContext:
+    """Who, where and the Slack edge for one request (`context.client` carries the bot token)."""
     channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or ""
     user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
     team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
@@ -41,6 +47,7 @@ def command_context(context: BoltContext, body: dict[str, Any]) -> CommandContex
         channel_id=channel,
         team_id=team,
         channel_name=body.get("channel_name", ""),
+        slack=SlackGateway(context.client if context.get("slack_api") else None),
     )
 
 
@@ -106,6 +113,14 @@ def find_next_action(ack: Ack, body: dict[str, Any], respond: Respond, context: 
         return
     reply: Reply = find.find_page(ctx, query, offset=max(offset, 0))
     respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+
+
+def unsubscribe_action(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    ctx = command_context(context, body)
+    value = _int_value(body)
+    reply = dispatch(context["registry"], ctx, f"unsubscribe {value if value is not None else ''}")
+    respond(text=reply.text, blocks=reply.blocks, response_type=reply.response_type, replace_original=False)
 
 
 def _int_value(body: dict[str, Any]) -> int | None:

@@ -1,0 +1,237 @@
+"""`/innersource subscribe | subscriptions | unsubscribe`: channels choose their digests."""
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from chatbot.catalog.query import parse_query
+from chatbot.models import Subscription
+from chatbot.slack import blocks
+from commands.router import CommandContext, Reply, Subcommand, UsageError
+from digests.schedule import Schedule, ScheduleError, next_run, parse_subscribe
+
+MAX_SUBSCRIPTIONS_PER_CHANNEL = 10
+INVITE_HELP = (
+    "I can't post in this private channel yet. Invite me first: type `/invite @innersource` here "
+    "(or open the channel details > Integrations > Add apps), then run the command again."
+)
+
+
+def schedule_of(subscription: Subscription) -> Schedule:
+    return Schedule(
+        frequency=subscription.frequency,
+        weekday=subscription.weekday,
+        day_of_month=subscription.day_of_month or 1,
+        time_of_day=subscription.time_of_day,
+        timezone=subscription.timezone,
+    )
+
+
+def subscribe_command(ctx: CommandContext, args: str) -> Reply:
+    if not ctx.channel_id or ctx.channel_id.startswith("D"):
+        raise UsageError("Digests are for channels: run this in the channel that should get them.")
+    timezone = ctx.slack.user_timezone(ctx.user_id) or ctx.deps.settings.app.default_timezone
+    try:
+        request = parse_subscribe(args, timezone=timezone, default_time=ctx.deps.settings.app.digest_time)
+    except ScheduleError as exc:
+        raise UsageError(str(exc)) from None
+    query = parse_query(request.filters)
+    if query.problems:
+        raise UsageError("I can't use " + ", ".join(f"`{p}`" for p in query.problems) + ".")
+    channel = ctx.slack.channel(ctx.channel_id)
+    if channel is not None and channel.is_private and not channel.is_member:
+        return Reply(text=INVITE_HELP, blocks=blocks.notice(f":lock: {INVITE_HELP}"))
+    if channel is not None and channel.is_archived:
+        raise UsageError("This channel is archived, so it can't get digests.")
+
+    schedule = request.schedule
+    now = ctx.deps.clock()
+    with Session(ctx.deps.engine) as session:
+        existing = session.exec(
+            select(Subscription).where(col(Subscription.channel_id) == ctx.channel_id)
+        ).all()
+        if len(existing) >= MAX_SUBSCRIPTIONS_PER_CHANNEL:
+            raise UsageError(
+                f"This channel already has {len(existing)} subscriptions; remove one first "
+                "(`/innersource subscriptions`)."
+            )
+        for other in existing:
+            if schedule_of(other) == schedule and other.filters == request.filters:
+                first = next_run(schedule, now)
+                return Reply(
+                    text="This channel already has exactly that subscription.",
+                    blocks=blocks.notice(
+                        f"This channel already gets that digest ({blocks.escape(schedule.describe())}); "
+                        f"the next one comes {_when(first, schedule)}."
+                    ),
+                )
+        subscription = Subscription(
+            team_id=ctx.team_id,
+            channel_id=ctx.channel_id,
+            created_by=ctx.user_id,
+            frequency=schedule.frequency,
+            weekday=schedule.weekday,
+            day_of_month=schedule.day_of_month if schedule.frequency == "monthly" else None,
+            time_of_day=schedule.time_of_day,
+            timezone=schedule.timezone,
+            filters=request.filters,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(subscription)
+        session.commit()
+        session.refresh(subscription)
+    ctx.deps.subscriptions_changed()
+    first = next_run(schedule, now)
+    what = f"new projects and help-wanted issues{_matching(request.filters)}"
+    text = (
+        f"<@{ctx.user_id}> subscribed this channel to a digest of {what}, {schedule.describe()}. "
+        f"The first one comes {_when(first, schedule)}."
+    )
+    assert subscription.id is not None
+    return Reply(
+        text=text,
+        blocks=[
+            blocks.section(
+                f":newspaper: <@{ctx.user_id}> subscribed this channel to a digest of {blocks.escape(what)}, "
+                f"*{blocks.escape(schedule.describe())}*.\nThe first one comes {_when(first, schedule)}."
+            ),
+            blocks.actions(
+                f"subscription:{subscription.id}",
+                blocks.action_button("Unsubscribe", "unsubscribe", str(subscription.id), style="danger"),
+            ),
+        ],
+        response_type="in_channel",
+    )
+
+
+def subscriptions_command(ctx: CommandContext, args: str) -> Reply:
+    in_dm = not ctx.channel_id or ctx.channel_id.startswith("D")
+    with Session(ctx.deps.engine) as session:
+        statement = select(Subscription).order_by(col(Subscription.id))
+        if in_dm:
+            statement = statement.where(col(Subscription.created_by) == ctx.user_id)
+        else:
+            statement = statement.where(col(Subscription.channel_id) == ctx.channel_id)
+        found = session.exec(statement).all()
+    where = "you created" if in_dm else "in this channel"
+    if not found:
+        hint = "Run `/innersource subscribe` in a channel to get weekly digests there."
+        return Reply(
+            text=f"No subscriptions {where}. {hint}",
+            blocks=blocks.notice(f"No subscriptions {where}. {hint}"),
+        )
+    now = ctx.deps.clock()
+    lines: list[blocks.Block] = [blocks.section(f"*Digest subscriptions {where}*")]
+    for sub in found:
+        assert sub.id is not None
+        schedule = schedule_of(sub)
+        state = (
+            f" · :double_vertical_bar: paused: {blocks.escape(sub.paused_reason or 'paused')}"
+            if sub.paused
+            else ""
+        )
+        channel = f"<#{sub.channel_id}> · " if in_dm else ""
+        lines.append(
+            blocks.section(
+                f"`#{sub.id}` {channel}{blocks.escape(schedule.describe())}"
+                f"{_matching(sub.filters, escape=True)}"
+                f"\nNext: {_when(next_run(schedule, now), schedule)} · by <@{sub.created_by}>{state}",
+                accessory=blocks.action_button("Remove", "unsubscribe", str(sub.id), style="danger"),
+            )
+        )
+    lines.append(
+        blocks.context(
+            "To change one, remove it and subscribe again, "
+            "e.g. `/innersource subscribe weekly on friday at 10:00`."
+        )
+    )
+    return Reply(text=f"{len(found)} digest subscriptions {where}.", blocks=blocks.fit(lines))
+
+
+def unsubscribe_command(ctx: CommandContext, args: str) -> Reply:
+    target = args.strip().lstrip("#").lower()
+    if not target:
+        raise UsageError("Which one? Give its number from `/innersource subscriptions`, or `all`.")
+    with Session(ctx.deps.engine) as session:
+        if target == "all":
+            if not ctx.channel_id or ctx.channel_id.startswith("D"):
+                raise UsageError("`unsubscribe all` works in the channel whose digests should stop.")
+            found = list(
+                session.exec(select(Subscription).where(col(Subscription.channel_id) == ctx.channel_id))
+            )
+        else:
+            if not target.isdigit():
+                raise UsageError(f"`{blocks.escape(target)}` is not a subscription number.")
+            one = session.get(Subscription, int(target))
+            found = [one] if one is not None else []
+            if not found:
+                raise UsageError(f"There is no subscription #{target}.")
+            if not _may_change(ctx, found[0]):
+                raise UsageError(
+                    "Only members of that subscription's channel (or the app's admins) can remove it: "
+                    "run the command in that channel."
+                )
+        for subscription in found:
+            session.delete(subscription)
+        session.commit()
+    if not found:
+        return Reply(
+            text="This channel has no subscriptions.",
+            blocks=blocks.notice("This channel has no subscriptions."),
+        )
+    ctx.deps.subscriptions_changed()
+    ids = ", ".join(f"#{s.id}" for s in found)
+    text = f"<@{ctx.user_id}> removed digest subscription {ids}."
+    return Reply(text=text, blocks=blocks.notice(f":wastebasket: {text}"), response_type="in_channel")
+
+
+def _notice(text: str) -> Reply:
+    return Reply(text=text, blocks=blocks.notice(text))
+
+
+def _may_change(ctx: CommandContext, subscription: Subscription) -> bool:
+    # Slack only lets people run a command in a channel they are in, so "here" means "a member".
+    return ctx.is_admin or subscription.channel_id == ctx.channel_id or subscription.created_by == ctx.user_id
+
+
+def _matching(filters: str, *, escape: bool = False) -> str:
+    if not filters:
+        return ""
+    shown = blocks.escape(filters) if escape else filters
+    return f" matching `{shown}`"
+
+
+def _when(instant: datetime, schedule: Schedule) -> str:
+    local = instant.astimezone(schedule.zone)
+    return f"{local:%A %d %B at %H:%M} ({schedule.timezone})"
+
+
+SUBSCRIBE = Subcommand(
+    name="subscribe",
+    summary=(
+        "Subscribe this channel to a digest of new projects and help-wanted issues: daily, weekly "
+        "(default: Monday 09:00 in your timezone) or monthly, with find's filters."
+    ),
+    usage="subscribe [daily|weekly|monthly] [on <day>] [at <HH:MM>] [filters]",
+    examples=(
+        "subscribe",
+        "subscribe weekly on friday at 10:00 lang:python",
+        "subscribe monthly on 1 topic:payments",
+    ),
+    handler=subscribe_command,
+)
+SUBSCRIPTIONS = Subcommand(
+    name="subscriptions",
+    summary="List this channel's digest subscriptions (in a DM with the bot: the ones you created).",
+    usage="subscriptions",
+    examples=("subscriptions",),
+    handler=subscriptions_command,
+)
+UNSUBSCRIBE = Subcommand(
+    name="unsubscribe",
+    summary="Stop a digest subscription (its number from `subscriptions`), or all of this channel's.",
+    usage="unsubscribe <number>|all",
+    examples=("unsubscribe 3", "unsubscribe all"),
+    handler=unsubscribe_command,
+)

@@ -1,0 +1,143 @@
+import json
+from dataclasses import replace
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from chatbot.models import Subscription
+from chatbot.slack.gateway import SlackGateway
+from commands import build_registry
+from commands.router import CommandContext, Deps, dispatch
+from tests.conftest import BOT_TOKEN
+from tests.fakes.slack import FakeSlack
+
+
+@pytest.fixture
+def changes() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def here(ctx: CommandContext, fake_slack: FakeSlack, changes: list[str]) -> CommandContext:
+    fake_slack.add_user("U123", tz="Europe/Berlin")
+    fake_slack.add_channel("C123", name="platform", is_member=True)
+    deps = replace(ctx.deps, on_subscriptions_changed=lambda: changes.append("changed"))
+    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
+    return replace(ctx, deps=deps, slack=SlackGateway(client))
+
+
+def run(ctx: CommandContext, text: str) -> tuple[str, str, str]:
+    reply = dispatch(build_registry(), ctx, text)
+    return reply.text, json.dumps(reply.blocks, ensure_ascii=False), reply.response_type
+
+
+def stored(engine: Engine) -> list[Subscription]:
+    with Session(engine) as session:
+        return list(session.exec(select(Subscription)))
+
+
+def test_default_subscription_is_weekly_monday_nine_in_the_users_timezone(
+    here: CommandContext, engine: Engine, changes: list[str]
+) -> None:
+    text, rendered, response_type = run(here, "subscribe")
+    (sub,) = stored(engine)
+    assert (sub.frequency, sub.weekday, sub.time_of_day, sub.timezone) == (
+        "weekly",
+        "mon",
+        "09:00",
+        "Europe/Berlin",
+    )
+    assert response_type == "in_channel"  # the confirmation is posted in the channel
+    assert "<@U123> subscribed this channel" in text
+    assert "Monday 23 November at 09:00 (Europe/Berlin)" in text  # FIXED_NOW is Monday 16th, 10:00 UTC
+    assert '"action_id": "unsubscribe"' in rendered
+    assert changes == ["changed"]
+
+
+def test_subscribe_with_schedule_and_filters(here: CommandContext, engine: Engine) -> None:
+    run(here, "subscribe weekly on friday at 4pm lang:python has:good-first-issue")
+    (sub,) = stored(engine)
+    assert (sub.weekday, sub.time_of_day, sub.filters) == ("fri", "16:00", "lang:python has:good-first-issue")
+
+
+def test_the_same_subscription_twice_is_not_duplicated(here: CommandContext, engine: Engine) -> None:
+    run(here, "subscribe daily at 08:00")
+    text, _, _ = run(here, "subscribe daily at 08:00")
+    assert "already" in text
+    assert len(stored(engine)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("subscribe at 99:00", "not a time of day"),
+        ("subscribe has:cookies", "can't use"),
+        ("subscribe on blursday", "on blursday"),
+    ],
+)
+def test_bad_subscriptions_are_explained_and_change_nothing(
+    here: CommandContext, engine: Engine, text: str, message: str, changes: list[str]
+) -> None:
+    reply_text, _, response_type = run(here, text)
+    assert message in reply_text
+    assert response_type == "ephemeral"
+    assert stored(engine) == [] and changes == []
+
+
+def test_private_channel_without_the_bot_says_how_to_invite(
+    here: CommandContext, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_channel("C123", name="secret", is_private=True, is_member=False)
+    text, _, response_type = run(here, "subscribe")
+    assert "/invite @innersource" in text
+    assert response_type == "ephemeral"
+    assert stored(engine) == []
+
+
+def test_subscribing_from_a_dm_is_explained(here: CommandContext, engine: Engine) -> None:
+    text, _, _ = run(replace(here, channel_id="D123"), "subscribe")
+    assert "run this in the channel" in text
+
+
+def test_list_and_remove(here: CommandContext, engine: Engine, changes: list[str]) -> None:
+    run(here, "subscribe")
+    run(here, "subscribe daily topic:auth")
+    text, rendered, _ = run(here, "subscriptions")
+    assert "2 digest subscriptions in this channel" in text
+    assert rendered.count('"action_id": "unsubscribe"') == 2
+    first = stored(engine)[0]
+    text, _, response_type = run(here, f"unsubscribe {first.id}")
+    assert f"removed digest subscription #{first.id}" in text and response_type == "in_channel"
+    assert len(stored(engine)) == 1
+    run(here, "unsubscribe all")
+    assert stored(engine) == []
+    assert changes.count("changed") == 4
+
+
+def test_in_a_dm_subscriptions_lists_what_you_created(here: CommandContext, engine: Engine) -> None:
+    run(here, "subscribe")
+    text, rendered, _ = run(replace(here, channel_id="D999"), "subscriptions")
+    assert "you created" in text and "<#C123>" in rendered
+
+
+def test_another_channels_subscription_cannot_be_removed_by_a_stranger(
+    here: CommandContext, engine: Engine, deps: Deps
+) -> None:
+    run(here, "subscribe")
+    (sub,) = stored(engine)
+    stranger = replace(here, user_id="U999", channel_id="C777")
+    text, _, _ = run(stranger, f"unsubscribe {sub.id}")
+    assert "Only members" in text
+    assert len(stored(engine)) == 1
+    admin_settings = replace(deps.settings, app=replace(deps.settings.app, admins=("U999",)))
+    admin = replace(stranger, deps=replace(here.deps, settings=admin_settings))
+    run(admin, f"unsubscribe {sub.id}")
+    assert stored(engine) == []
+
+
+@pytest.mark.parametrize("text", ["unsubscribe", "unsubscribe abc", "unsubscribe 424242"])
+def test_unsubscribe_bad_targets(here: CommandContext, text: str) -> None:
+    reply_text, _, response_type = run(here, text)
+    assert response_type == "ephemeral" and "something went wrong" not in reply_text
