@@ -37,7 +37,9 @@ def find_page(ctx: CommandContext, query: str, offset: int = 0) -> Reply:
     text = f"{total} projects for “{query}”: " + "; ".join(blocks.project_card_text(c) for c in cards)
     return Reply(
         text=blocks.truncate(text, blocks.MAX_FALLBACK_TEXT),
-        blocks=blocks.find_results(query, cards, offset=offset, total=page.total, notes=notes),
+        blocks=blocks.find_results(
+            query, cards, offset=offset, total=page.total, notes=notes, at_least=page.total_is_lower_bound
+        ),
     )
 
 

@@ -194,11 +194,18 @@ def project_card_text(card: ProjectCard) -> str:
 
 
 def find_results(
-    query: str, cards: Sequence[ProjectCard], *, offset: int, total: int, notes: Sequence[str] = ()
+    query: str,
+    cards: Sequence[ProjectCard],
+    *,
+    offset: int,
+    total: int,
+    notes: Sequence[str] = (),
+    at_least: bool = False,
 ) -> list[Block]:
     """Result cards; `notes` are our own (already escaped) remarks: corrections, ignored filters."""
     shown_to = offset + len(cards)
-    summary = f"*{total}* project{'s' if total != 1 else ''} for “{escape(one_line(query, 100))}”"
+    count = f"{total}+" if at_least else str(total)
+    summary = f"*{count}* project{'s' if total != 1 else ''} for “{escape(one_line(query, 100))}”"
     if total > len(cards):
         summary += f" · showing {offset + 1}–{shown_to}"
     blocks: list[Block] = [section(summary)]
