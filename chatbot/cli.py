@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--full", action="store_true", help="relist everything (finds deletions and renames)")
     sync.set_defaults(handler=cmd_sync)
 
+    digest = sub.add_parser("digest", help="channel digests")
+    digest_sub = digest.add_subparsers(title="digest commands", metavar="DIGEST_COMMAND")
+    status = digest_sub.add_parser("status", help="each subscription: schedule, last sent, pauses, failures")
+    status.set_defaults(handler=cmd_digest_status)
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(title="db commands", metavar="DB_COMMAND")
     up = db_sub.add_parser("upgrade", help="apply migrations up to the newest schema")
@@ -232,6 +237,39 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
             print(file=sys.stderr)
         print(summary.line())
     return 1 if failed else 0
+
+
+def cmd_digest_status(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from sqlmodel import Session, col, select
+
+    from chatbot.models import DigestDelivery, Subscription
+    from digests.schedule import subscription_schedule
+
+    def when(at: object) -> str:
+        return at.strftime("%Y-%m-%d %H:%M UTC") if isinstance(at, datetime) else "never"
+
+    with Session(_engine(settings)) as session:
+        subscriptions = session.exec(select(Subscription).order_by(col(Subscription.id))).all()
+        deliveries = session.exec(select(DigestDelivery).order_by(col(DigestDelivery.id))).all()
+    if not subscriptions:
+        print("No digest subscriptions.")
+        return 0
+    for sub in subscriptions:
+        mine = [d for d in deliveries if d.subscription_id == sub.id]
+        sent = [d for d in mine if d.status == "sent"]
+        failed = [d for d in mine if d.status == "failed"]
+        filters = f", filters: {sub.filters}" if sub.filters else ""
+        print(f"#{sub.id} channel {sub.channel_id}: {subscription_schedule(sub).describe()}{filters}")
+        if sub.paused:
+            print(f"  PAUSED: {sub.paused_reason or 'paused'}")
+        print(f"  last sent: {when(sent[-1].sent_at) if sent else 'never'}")
+        if failed:
+            print(f"  failures: {len(failed)}")
+        for d in failed[-5:]:
+            print(f"    {d.period_key} (due {when(d.scheduled_for)}): {d.error or 'unknown error'}")
+    return 0
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -18,6 +18,12 @@ EMOJI = {
     ":mag:": "🔍",
     ":wave:": "👋",
     ":white_check_mark:": "✅",
+    ":sparkles:": "✨",
+    ":newspaper:": "📰",
+    ":eyes:": "👀",
+    ":lock:": "🔒",
+    ":wastebasket:": "🗑",
+    ":double_vertical_bar:": "⏸",
 }
 BOLD, DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
 
@@ -109,6 +115,8 @@ def render_mrkdwn(text: str, *, color: bool = False) -> str:
             return "@" + target[1:]
         if target.startswith("#"):
             return "#" + (label or target[1:])
+        if target.startswith("!date^"):
+            return label or target
         if target.startswith("!"):
             return "@" + target[1:].split("^")[0]
         return f"{label} ({target})" if label else target

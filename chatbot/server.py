@@ -22,6 +22,7 @@ from chatbot.scheduler import Leader, build_scheduler
 from chatbot.settings import Settings, SettingsError
 from chatbot.webhooks import WebhookReceiver, webhook_wsgi_headers
 from commands.router import Deps
+from digests.jobs import digest_client, sync_digest_jobs
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -91,10 +92,17 @@ def health(engine: Engine, connected: Callable[[], bool] | None) -> tuple[bool, 
 def serve(settings: Settings, engine: Engine) -> int:
     from waitress.server import create_server
 
-    deps = Deps(engine=engine, settings=settings)
+    leader = Leader(engine)
+    scheduler = build_scheduler(settings, engine, leader)
+    digest_slack = digest_client(settings)
+
+    def subscriptions_changed() -> None:
+        sync_digest_jobs(scheduler, engine, leader, digest_slack)
+
+    subscriptions_changed()  # one job per subscription, rebuilt from the table at every start
+    deps = Deps(engine=engine, settings=settings, on_subscriptions_changed=subscriptions_changed)
     app = build_app(deps)
     webhook = build_webhook_receiver(settings, engine)
-    scheduler = build_scheduler(settings, engine, Leader(engine))
     connected: Callable[[], bool] | None = None
     socket_handler = None
     if settings.socket_mode:

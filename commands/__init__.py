@@ -1,6 +1,6 @@
 """The `/innersource` subcommands; `build_registry()` lists them in the order help shows them."""
 
-from commands import find, project, subscribe
+from commands import digest, find, project, subscribe
 from commands.router import Registry
 
 
@@ -12,5 +12,6 @@ def build_registry() -> Registry:
             subscribe.SUBSCRIBE,
             subscribe.SUBSCRIPTIONS,
             subscribe.UNSUBSCRIBE,
+            digest.SUBCOMMAND,
         ]
     )

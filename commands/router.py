@@ -3,6 +3,7 @@
 import difflib
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,10 @@ SMART_CHARACTERS = str.maketrans(
 COMMAND_PREFIX = re.compile(r"^/innersource\b\s*", re.IGNORECASE)
 
 
+def start_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="background", daemon=True).start()
+
+
 @dataclass(frozen=True)
 class Deps:
     """What handlers need from the outside world, injected once when the app is built."""
@@ -52,6 +57,8 @@ class Deps:
     clock: Clock = utcnow
     # Called after subscriptions change, so the scheduler rebuilds its jobs from the table.
     on_subscriptions_changed: Callable[[], None] | None = None
+    # Work that must not hold up Slack's 3-second ack (tests pass a runner that runs it inline).
+    run_in_background: Callable[[Callable[[], None]], None] = start_thread
 
     def subscriptions_changed(self) -> None:
         if self.on_subscriptions_changed is not None:

@@ -8,23 +8,13 @@ from chatbot.catalog.query import parse_query
 from chatbot.models import Subscription
 from chatbot.slack import blocks
 from commands.router import CommandContext, Reply, Subcommand, UsageError
-from digests.schedule import Schedule, ScheduleError, next_run, parse_subscribe
+from digests.schedule import Schedule, ScheduleError, next_run, parse_subscribe, subscription_schedule
 
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 10
 INVITE_HELP = (
     "I can't post in this private channel yet. Invite me first: type `/invite @innersource` here "
     "(or open the channel details > Integrations > Add apps), then run the command again."
 )
-
-
-def schedule_of(subscription: Subscription) -> Schedule:
-    return Schedule(
-        frequency=subscription.frequency,
-        weekday=subscription.weekday,
-        day_of_month=subscription.day_of_month or 1,
-        time_of_day=subscription.time_of_day,
-        timezone=subscription.timezone,
-    )
 
 
 def subscribe_command(ctx: CommandContext, args: str) -> Reply:
@@ -56,7 +46,7 @@ def subscribe_command(ctx: CommandContext, args: str) -> Reply:
                 "(`/innersource subscriptions`)."
             )
         for other in existing:
-            if schedule_of(other) == schedule and other.filters == request.filters:
+            if subscription_schedule(other) == schedule and other.filters == request.filters:
                 first = next_run(schedule, now)
                 return Reply(
                     text="This channel already has exactly that subscription.",
@@ -125,7 +115,7 @@ def subscriptions_command(ctx: CommandContext, args: str) -> Reply:
     lines: list[blocks.Block] = [blocks.section(f"*Digest subscriptions {where}*")]
     for sub in found:
         assert sub.id is not None
-        schedule = schedule_of(sub)
+        schedule = subscription_schedule(sub)
         state = (
             f" · :double_vertical_bar: paused: {blocks.escape(sub.paused_reason or 'paused')}"
             if sub.paused

@@ -9,7 +9,11 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from chatbot.models import Subscription
 
 FREQUENCIES = ("daily", "weekly", "monthly")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # Monday first, as date.weekday() counts
@@ -53,6 +57,16 @@ class Schedule:
 class SubscribeRequest:
     schedule: Schedule
     filters: str  # the find-style filters and words, as typed (normalised spacing)
+
+
+def subscription_schedule(subscription: "Subscription") -> Schedule:
+    return Schedule(
+        frequency=subscription.frequency,
+        weekday=subscription.weekday,
+        day_of_month=subscription.day_of_month or 1,
+        time_of_day=subscription.time_of_day,
+        timezone=subscription.timezone,
+    )
 
 
 def parse_subscribe(text: str, *, timezone: str, default_time: str = "09:00") -> SubscribeRequest:

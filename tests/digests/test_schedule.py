@@ -5,8 +5,8 @@ import pytest
 from digests.schedule import Schedule, ScheduleError, next_run, parse_subscribe, period_key, previous_run
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,546 @@
+"""Exactly-once digest delivery: record the delivery, then send it, then mark it sent.
+
+The `DigestDelivery` row keyed by (subscription, period) is inserted with status `pending` *before*
+anything is posted, and committed. Whoever inserts it owns the delivery; a second replica, a retry or a
+restart hits the unique key and stops. The owner composes, posts with `chat.postMessage` and marks the row
+`sent` (with the message ts), `skipped` (nothing new), or `failed` (with the error text).
+
+A row still `pending` means its owner died between "recorded" and "sent" (or is still sending). Such a
+row is taken over once it has not been touched for `stale_after` (default 10 minutes): the takeover is a
+conditional UPDATE, so exactly one process wins it. The owner refreshes the row's `created_at` while it
+waits on rate limits, so that a live send is never mistaken for a dead one. See
+docs/decisions/0008-digest-exactly-once.md for why this resends (rather than searching the channel) and
+what that costs.
+"""
+
+import logging
+import re
+import time
+import urllib.error
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from chatbot.db import session_scope
+from chatbot.models import DigestDelivery, Subscription
+from digests.compose import compose_digest
+from digests.render import render_digest
+from digests.schedule import Schedule, period_key, previous_run, subscription_schedule
+
+logger = logging.getLogger(__name__)
+
+Sleep = Callable[[float], None]
+
+SENT, SKIPPED, FAILED, PENDING = "sent", "skipped", "failed", "pending"
+PAUSED, DUPLICATE, MISSING = "paused", "duplicate", "missing"  # outcomes that leave no row of their own
+ERROR = "error"  # an unexpected exception; a pending row it left is resumed later
+
+ON_DEMAND_PREFIX = "now-"
+FIRST_DIGEST_WINDOW = timedelta(days=7)
+STALE_PENDING = timedelta(minutes=10)
+MAX_ATTEMPTS = 3  # for errors other than rate limits
+BACKOFF_SECONDS = 2.0  # 2 s, then 4 s
+MAX_RATE_LIMIT_WAITS = 10
+MAX_ERROR_LENGTH = 500
+METADATA_EVENT = "innersource_digest"
+
+# Errors that no retry fixes: the subscription is paused and its creator told how to fix it.
+PAUSE_HELP = {
+    "not_in_channel": (
+        "I'm not a member of <#{channel}>. Invite me there with `/invite @innersource` "
+        "(or channel details > Integrations > Add apps)"
+    ),
+    "channel_not_found": (
+        "I can't find <#{channel}>: it was deleted, or it is private and I'm not in it. If it still exists, "
+        "invite me there with `/invite @innersource`"
+    ),
+    "is_archived": "<#{channel}> is archived. Unarchive it, or subscribe another channel instead",
+}
+_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+
+
+@dataclass
+class DeliveryReport:
+    """What one `deliver_due` run did, by outcome."""
+
+    sent: int = 0
+    skipped: int = 0  # nothing new: nothing posted
+    failed: int = 0
+    paused: int = 0  # the channel refused us: subscription paused, creator told
+    missed: int = 0  # due longer ago than the grace period: recorded as skipped, not sent
+    resumed: int = 0  # pending rows of a crashed run, taken over (also counted by their outcome)
+    duplicate: int = 0  # another run or replica owns the delivery
+    outcomes: dict[int, str] = field(default_factory=dict)  # subscription id -> outcome
+
+    def count(self, subscription_id: int, outcome: str) -> None:
+        self.outcomes[subscription_id] = outcome
+        if outcome in (SENT, SKIPPED, FAILED, PAUSED, DUPLICATE):
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def line(self) -> str:
+        return (
+            f"digests: {self.sent} sent, {self.skipped} empty, {self.failed} failed, {self.paused} paused, "
+            f"{self.missed} missed (beyond grace), {self.resumed} resumed, {self.duplicate} already handled"
+        )
+
+
+def on_demand_key(at: datetime) -> str:
+    """`digest now` gets its own period, so it never takes the place of a scheduled digest."""
+    return f"{ON_DEMAND_PREFIX}{int(at.timestamp())}"
+
+
+def deliver_due(
+    engine: Engine,
+    client: WebClient,
+    *,
+    now: datetime,
+    grace: timedelta = timedelta(hours=12),
+    sleep: Sleep = time.sleep,
+    stale_after: timedelta = STALE_PENDING,
+    quiet_note: bool = False,
+    with_stats: bool = False,
+) -> DeliveryReport:
+    """Deliver every active subscription's latest run at or before `now` that has no delivery yet.
+
+    Runs due within `grace` are sent (catch-up after downtime); older ones are recorded as skipped (the
+    next digest still covers their items, since it starts from the last one sent). Pending rows left by a
+    crash are taken over first. Safe to run concurrently from several replicas.
+    """
+    report = DeliveryReport()
+    options = _Options(sleep, stale_after, quiet_note, with_stats)
+    _resume_stale(engine, client, now=now, grace=grace, options=options, report=report)
+    with Session(engine) as session:
+        subscriptions = session.exec(
+            select(Subscription).where(col(Subscription.paused).is_(False)).order_by(col(Subscription.id))
+        ).all()
+    candidates: list[tuple[Subscription, Schedule, datetime, str]] = []
+    for sub in subscriptions:
+        try:
+            schedule = subscription_schedule(sub)
+            run_at = previous_run(schedule, now)
+        except (ValueError, KeyError) as exc:  # a timezone that vanished from tzdata, a bad row
+            logger.warning("subscription %s has an unusable schedule: %s", sub.id, exc)
+            continue
+        if run_at is None or run_at < max(sub.created_at, sub.updated_at):
+            continue  # nothing was due since it was created or last changed
+        candidates.append((sub, schedule, run_at, period_key(schedule, run_at)))
+    done = _recorded(engine, {key for _, _, _, key in candidates})
+    due: list[tuple[Subscription, datetime]] = []
+    for sub, schedule, run_at, key in candidates:
+        if (sub.id, key) in done:
+            continue
+        if now - run_at > grace:
+            if _record_missed(engine, sub, schedule, run_at, now):
+                report.missed += 1
+            continue
+        due.append((sub, run_at))
+    for sub, run_at in _interleave_channels(due):
+        assert sub.id is not None
+        try:
+            outcome = deliver_one(
+                engine,
+                client,
+                sub.id,
+                run_at,
+                now=now,
+                sleep=sleep,
+                stale_after=stale_after,
+                quiet_note=quiet_note,
+                with_stats=with_stats,
+            )
+        except Exception:  # e.g. the database went away: the row, if any, stays pending and is resumed
+            logger.exception("delivering the digest of subscription %s failed", sub.id)
+            outcome = ERROR
+        report.count(sub.id, outcome)
+    if report.outcomes or report.missed:
+        logger.info("%s", report.line())
+    return report
+
+
+def deliver_one(
+    engine: Engine,
+    client: WebClient,
+    subscription_id: int,
+    run_at: datetime,
+    *,
+    now: datetime,
+    sleep: Sleep = time.sleep,
+    on_demand: bool = False,
+    stale_after: timedelta = STALE_PENDING,
+    quiet_note: bool = False,
+    with_stats: bool = False,
+) -> str:
+    """Deliver one subscription's digest for the run at `run_at`, at most once. Returns the outcome:
+    sent | skipped | failed | paused | duplicate (another run owns it) | missing (no such subscription).
+    """
+    with Session(engine) as session:
+        sub = session.get(Subscription, subscription_id)
+    if sub is None:
+        return MISSING
+    if sub.paused and not on_demand:
+        return PAUSED
+    key = on_demand_key(run_at) if on_demand else period_key(subscription_schedule(sub), run_at)
+    delivery_id = _claim_new(engine, sub, key, run_at, now)
+    if delivery_id is None:
+        with Session(engine) as session:
+            existing = session.exec(
+                select(DigestDelivery).where(
+                    col(DigestDelivery.subscription_id) == subscription_id,
+                    col(DigestDelivery.period_key) == key,
+                )
+            ).first()
+        if existing is None or existing.id is None or not _claim_stale(engine, existing.id, now, stale_after):
+            return DUPLICATE
+        delivery_id = existing.id
+    options = _Options(sleep, stale_after, quiet_note, with_stats)
+    return _deliver_claimed(engine, client, sub, delivery_id, run_at, now=now, options=options)
+
+
+# --- owning a delivery -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Options:
+    sleep: Sleep
+    stale_after: timedelta
+    quiet_note: bool
+    with_stats: bool
+
+
+def _claim_new(engine: Engine, sub: Subscription, key: str, run_at: datetime, now: datetime) -> int | None:
+    """Insert the pending row; None when it exists already (someone else owns this delivery)."""
+    assert sub.id is not None
+    row = DigestDelivery(
+        subscription_id=sub.id,
+        period_key=key,
+        status=PENDING,
+        scheduled_for=run_at,
+        channel_id=sub.channel_id,
+        created_at=now,
+    )
+    try:
+        with session_scope(engine) as session:
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError:
+        return None
+
+
+def _claim_stale(engine: Engine, delivery_id: int, now: datetime, stale_after: timedelta) -> bool:
+    """Take over a pending row untouched for `stale_after`. Atomic: of several racers, one wins."""
+    with session_scope(engine) as session:
+        result = session.exec(
+            update(DigestDelivery)
+            .where(
+                col(DigestDelivery.id) == delivery_id,
+                col(DigestDelivery.status) == PENDING,
+                col(DigestDelivery.created_at) <= now - stale_after,
+            )
+            .values(created_at=now)
+        )
+        return result.rowcount == 1
+
+
+def _touch(engine: Engine, delivery_id: int, at: datetime) -> None:
+    """Show that the owner is alive (while it sleeps on a rate limit)."""
+    with session_scope(engine) as session:
+        session.exec(
+            update(DigestDelivery)
+            .where(col(DigestDelivery.id) == delivery_id, col(DigestDelivery.status) == PENDING)
+            .values(created_at=at)
+        )
+
+
+def _finish(engine: Engine, delivery_id: int, status: str, **values: Any) -> None:
+    with session_scope(engine) as session:
+        session.exec(
+            update(DigestDelivery)
+            .where(col(DigestDelivery.id) == delivery_id)
+            .values(status=status, **values)
+        )
+
+
+def _recorded(engine: Engine, keys: set[str]) -> set[tuple[int, str]]:
+    """(subscription, period) pairs that already have a delivery row, among these period keys."""
+    if not keys:
+        return set()
+    with Session(engine) as session:
+        rows = session.exec(
+            select(DigestDelivery.subscription_id, DigestDelivery.period_key).where(
+                col(DigestDelivery.period_key).in_(sorted(keys))
+            )
+        ).all()
+    return {(subscription_id, key) for subscription_id, key in rows}
+
+
+def _record_missed(
+    engine: Engine, sub: Subscription, schedule: Schedule, run_at: datetime, now: datetime
+) -> bool:
+    assert sub.id is not None
+    row = DigestDelivery(
+        subscription_id=sub.id,
+        period_key=period_key(schedule, run_at),
+        status=SKIPPED,
+        scheduled_for=run_at,
+        channel_id=sub.channel_id,
+        error=f"missed: not sent by {now.isoformat(timespec='minutes')}, later than the grace period",
+        created_at=now,
+    )
+    try:
+        with session_scope(engine) as session:
+            session.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+def _resume_stale(
+    engine: Engine,
+    client: WebClient,
+    *,
+    now: datetime,
+    grace: timedelta,
+    options: _Options,
+    report: DeliveryReport,
+) -> None:
+    """Pending rows nobody has touched for `stale_after`: their owner died. Resend within the grace period;
+    beyond it (or for an on-demand digest, which was wanted "now"), record the failure instead."""
+    with Session(engine) as session:
+        stale = session.exec(
+            select(DigestDelivery, Subscription)
+            .join(Subscription, col(Subscription.id) == col(DigestDelivery.subscription_id))
+            .where(
+                col(DigestDelivery.status) == PENDING,
+                col(DigestDelivery.created_at) <= now - options.stale_after,
+            )
+            .order_by(col(DigestDelivery.id))
+        ).all()
+    for delivery, sub in stale:
+        assert delivery.id is not None and sub.id is not None
+        run_at = delivery.scheduled_for or delivery.created_at
+        if not _claim_stale(engine, delivery.id, now, options.stale_after):
+            continue
+        late = now - run_at > grace or delivery.period_key.startswith(ON_DEMAND_PREFIX)
+        if sub.paused or late:
+            _finish(
+                engine,
+                delivery.id,
+                FAILED,
+                error="interrupted before it was confirmed sent; not resent"
+                + (" (subscription paused)" if sub.paused else " (too late)"),
+            )
+            report.count(sub.id, FAILED)
+            continue
+        report.resumed += 1
+        outcome = _deliver_claimed(engine, client, sub, delivery.id, run_at, now=now, options=options)
+        report.count(sub.id, outcome)
+
+
+def _deliver_claimed(
+    engine: Engine,
+    client: WebClient,
+    sub: Subscription,
+    delivery_id: int,
+    run_at: datetime,
+    *,
+    now: datetime,
+    options: _Options,
+) -> str:
+    """Compose and post a delivery this process owns, and record how it ended."""
+    try:
+        message = _compose(engine, sub, run_at, options)
+    except Exception as exc:  # a bug or bad filters: record it rather than leave the row pending
+        logger.exception("composing the digest for subscription %s failed", sub.id)
+        _finish(engine, delivery_id, FAILED, error=_safe(f"compose failed: {type(exc).__name__}: {exc}"))
+        return FAILED
+    if message is None:
+        _finish(engine, delivery_id, SKIPPED)
+        return SKIPPED
+    text, blocks = message
+    assert sub.id is not None
+    metadata = {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"subscription_id": sub.id, "delivery_id": delivery_id},
+    }
+    result = _post(
+        client,
+        channel=sub.channel_id,
+        text=text,
+        blocks=blocks,
+        metadata=metadata,
+        sleep=options.sleep,
+        heartbeat=lambda slept: _touch(engine, delivery_id, now + timedelta(seconds=slept)),
+    )
+    if result.ts is not None:
+        _finish(engine, delivery_id, SENT, message_ts=result.ts, sent_at=now, attempts=result.attempts)
+        return SENT
+    if result.code in PAUSE_HELP:
+        paused_error = _safe(f"{result.error} (subscription paused)")
+        _finish(engine, delivery_id, FAILED, attempts=result.attempts, error=paused_error)
+        _pause(engine, client, sub, result.code, now)
+        return PAUSED
+    _finish(engine, delivery_id, FAILED, attempts=result.attempts, error=_safe(result.error or "failed"))
+    return FAILED
+
+
+def _compose(
+    engine: Engine, sub: Subscription, run_at: datetime, options: _Options
+) -> tuple[str, list[dict[str, Any]]] | None:
+    with Session(engine) as session:
+        since = window_start(session, sub, run_at)
+        digest = compose_digest(session, sub.filters, since, run_at, with_stats=options.with_stats)
+    return render_digest(digest, quiet_note=options.quiet_note)
+
+
+def window_start(session: Session, sub: Subscription, run_at: datetime) -> datetime:
+    """The previous scheduled digest that was sent, else 7 days back. On-demand digests don't count: the
+    scheduled one still covers its whole period."""
+    previous = session.exec(
+        select(DigestDelivery.scheduled_for)
+        .where(
+            col(DigestDelivery.subscription_id) == sub.id,
+            col(DigestDelivery.status) == SENT,
+            col(DigestDelivery.scheduled_for) < run_at,
+            col(DigestDelivery.period_key).not_like(f"{ON_DEMAND_PREFIX}%"),
+        )
+        .order_by(col(DigestDelivery.scheduled_for).desc())
+        .limit(1)
+    ).first()
+    return previous if previous is not None else run_at - FIRST_DIGEST_WINDOW
+
+
+# --- talking to Slack --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PostResult:
+    ts: str | None
+    attempts: int
+    code: str | None = None  # Slack's error code, when it gave one
+    error: str | None = None  # what to record
+
+
+def _post(
+    client: WebClient,
+    *,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    metadata: dict[str, Any],
+    sleep: Sleep,
+    heartbeat: Callable[[float], None],
+) -> _PostResult:
+    """chat.postMessage with the retry rules: 429 waits Retry-After (not counted as an attempt); a channel
+    that refuses us stops at once; other errors are retried with backoff up to MAX_ATTEMPTS. A request
+    that may have reached Slack without an answer (a read timeout, a dropped connection) is not retried:
+    resending it could post the digest twice."""
+    attempts = failures = rate_waits = 0
+    slept = 0.0
+    while True:
+        attempts += 1
+        try:
+            response = client.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                metadata=metadata,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            return _PostResult(ts=str(response["ts"]), attempts=attempts)
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            data = exc.response.data
+            code = str(data.get("error") or "") if isinstance(data, dict) else ""
+            if status == 429 and rate_waits < MAX_RATE_LIMIT_WAITS:
+                rate_waits += 1
+                attempts -= 1
+                wait = _retry_after(exc.response.headers)
+                sleep(wait)
+                slept += wait
+                heartbeat(slept)
+                continue
+            error = f"chat.postMessage: HTTP {status} {code or 'error'}"
+            if code in PAUSE_HELP:
+                return _PostResult(ts=None, attempts=attempts, code=code, error=error)
+        except urllib.error.URLError as exc:  # raised while connecting or sending: Slack never saw it
+            code, error = None, f"chat.postMessage: cannot reach Slack: {exc.reason}"
+        except Exception as exc:  # read timeout, connection dropped mid-answer: it may have been posted
+            error = f"chat.postMessage: no answer from Slack ({type(exc).__name__}); not retried"
+            return _PostResult(ts=None, attempts=attempts, error=error)
+        failures += 1
+        if failures >= MAX_ATTEMPTS:
+            return _PostResult(
+                ts=None, attempts=attempts, code=code, error=f"{error} (after {failures} tries)"
+            )
+        wait = BACKOFF_SECONDS * 2 ** (failures - 1)
+        sleep(wait)
+        slept += wait
+        heartbeat(slept)
+
+
+def _retry_after(headers: Any) -> float:
+    lowered = {str(k).lower(): v for k, v in dict(headers or {}).items()}
+    value = lowered.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(1.0, float(value)) if value is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _pause(engine: Engine, client: WebClient, sub: Subscription, code: str, now: datetime) -> None:
+    reason = {
+        "not_in_channel": "the bot is not in the channel",
+        "channel_not_found": "the channel was not found",
+        "is_archived": "the channel is archived",
+    }[code]
+    with session_scope(engine) as session:
+        row = session.get(Subscription, sub.id)
+        if row is not None:
+            row.paused = True
+            row.paused_reason = reason
+            row.updated_at = now
+    _tell_creator(client, sub, code)
+
+
+def _tell_creator(client: WebClient, sub: Subscription, code: str) -> None:
+    """DM the subscription's creator how to fix it. Best effort: a failure here is only logged."""
+    problem = PAUSE_HELP[code].format(channel=sub.channel_id)
+    text = (
+        f":double_vertical_bar: I paused the digest subscription #{sub.id} for <#{sub.channel_id}>, "
+        f"because I couldn't post it there. {problem}, then subscribe the channel again with "
+        "`/innersource subscribe` (and remove the paused one from `/innersource subscriptions`)."
+    )
+    try:
+        opened = client.conversations_open(users=sub.created_by)
+        client.chat_postMessage(channel=str(opened["channel"]["id"]), text=text)
+    except (SlackApiError, OSError, KeyError, TypeError) as exc:
+        logger.warning("could not tell %s that subscription %s is paused: %s", sub.created_by, sub.id, exc)
+
+
+def _safe(error: str) -> str:
+    """Error text fit for the database and `digest status`: no tokens, bounded length."""
+    return _TOKEN.sub("[token]", error)[:MAX_ERROR_LENGTH]
+
+
+def _interleave_channels(due: list[tuple[Subscription, datetime]]) -> list[tuple[Subscription, datetime]]:
+    """Round-robin over channels, so consecutive posts go to different channels (Slack allows about one
+    message per second per channel)."""
+    by_channel: dict[str, list[tuple[Subscription, datetime]]] = {}
+    for item in due:
+        by_channel.setdefault(item[0].channel_id, []).append(item)
+    queues = list(by_channel.values())
+    ordered: list[tuple[Subscription, datetime]] = []
+    for i in range(max((len(q) for q in queues), default=0)):
+        ordered.extend(q[i] for q in queues if i < len(q))
+    return ordered
