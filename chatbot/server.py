@@ -9,6 +9,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from http import HTTPStatus
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from chatbot.scheduler import Leader, build_scheduler
 from chatbot.settings import Settings, SettingsError
 from chatbot.webhooks import WebhookReceiver, webhook_wsgi_headers
 from commands.router import Deps
-from digests.jobs import digest_client, sync_digest_jobs
+from digests.jobs import DigestOptions, digest_client, sync_digest_jobs
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -96,8 +97,14 @@ def serve(settings: Settings, engine: Engine) -> int:
     scheduler = build_scheduler(settings, engine, leader)
     digest_slack = digest_client(settings)
 
+    options = DigestOptions(
+        grace=timedelta(hours=settings.app.digest_grace_hours),
+        quiet_note=settings.app.digest_quiet_note,
+        with_stats=settings.app.digest_contribution_stats,
+    )
+
     def subscriptions_changed() -> None:
-        sync_digest_jobs(scheduler, engine, leader, digest_slack)
+        sync_digest_jobs(scheduler, engine, leader, digest_slack, options=options)
 
     subscriptions_changed()  # one job per subscription, rebuilt from the table at every start
     deps = Deps(engine=engine, settings=settings, on_subscriptions_changed=subscriptions_changed)

@@ -42,6 +42,9 @@ class AppConfig:
     digest_time: str = "09:00"
     review_sla_days: float = 2.0
     sync_interval_minutes: int = 60
+    digest_quiet_note: bool = False
+    digest_grace_hours: float = 12.0
+    digest_contribution_stats: bool = False
     sources: tuple[SourceConfig, ...] = ()
 
 
@@ -187,6 +190,20 @@ def parse_app_config(doc: Mapping[str, Any]) -> AppConfig:
         problems.append("[sync] interval_minutes must be a whole number of minutes from 5 to 1440")
         interval = 60
 
+    digests = doc.get("digests", {})
+    if not isinstance(digests, dict):
+        problems.append("[digests] must be a table")
+        digests = {}
+    quiet_note = digests.get("quiet_note", False)
+    stats = digests.get("contribution_stats", False)
+    if not isinstance(quiet_note, bool) or not isinstance(stats, bool):
+        problems.append("[digests] quiet_note and contribution_stats must be true or false")
+        quiet_note, stats = False, False
+    grace = digests.get("grace_hours", 12)
+    if not isinstance(grace, int | float) or isinstance(grace, bool) or not 0 <= grace <= 72:
+        problems.append("[digests] grace_hours must be a number of hours from 0 to 72")
+        grace = 12
+
     sources: list[SourceConfig] = []
     raw_sources = doc.get("sources", [])
     if not isinstance(raw_sources, list):
@@ -214,6 +231,9 @@ def parse_app_config(doc: Mapping[str, Any]) -> AppConfig:
         digest_time=digest_time,
         review_sla_days=float(sla),
         sync_interval_minutes=interval,
+        digest_quiet_note=quiet_note,
+        digest_grace_hours=float(grace),
+        digest_contribution_stats=stats,
         sources=tuple(sources),
     )
 

@@ -41,8 +41,14 @@ def preview(ctx: CommandContext, subscriptions: list[Subscription]) -> Reply:
     with Session(ctx.deps.engine) as session:
         for subscription in subscriptions:
             since = window_start(session, subscription, now)
-            digest = compose_digest(session, subscription.filters, since, now)
-            result = render_digest(digest, quiet_note=True)
+            digest = compose_digest(
+                session,
+                subscription.filters,
+                since,
+                now,
+                with_stats=ctx.deps.settings.app.digest_contribution_stats,
+            )
+            result = render_digest(digest, quiet_note=True)  # a preview always answers
             if result is None:
                 continue
             text, digest_blocks = result

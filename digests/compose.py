@@ -3,21 +3,25 @@
 `compose_digest(session, filters, since, until)` reads the catalog with a few indexed queries (the
 window on `first_seen_at`, LIMIT, a window-function count for "and K more") and returns plain data that
 `digests.render` turns into a message. The filters are those of `/innersource find`, parsed by the same
-`parse_query`: lang:, topic:, org:, source:, has: and words. Words match a project's name, title,
-description, motivation or topics (case-insensitive substring); every word must match.
+`parse_query`: lang:, topic:, org:, source:, has: and words. Every word must match the project's name,
+title, topics or description/motivation through the catalog's full-text index (FTS5 on SQLite, the
+tsvector on PostgreSQL): case-insensitive, stemmed, a prefix for words of 3+ letters; no synonyms, no
+typo correction and no "some of the words" fallback, which suit a search but would blur a subscription.
+Labels are matched case-insensitively with "-", "_" and " " alike.
 
 Ranking, both sections: the project's activity band (the catalog's "Very high", "High", ... bands of
 the activity score) first, the freshest item within a band next, then the raw score. Issues that
 nobody is assigned to come before assigned ones. Archived and removed projects never appear.
 """
 
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, TextClause, bindparam, column, text
+from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlmodel import Session, col, select
 
 from chatbot.catalog.activity import ACTIVITY_BANDS, activity_band
@@ -27,8 +31,9 @@ from chatbot.catalog.query import SearchQuery, parse_query
 from chatbot.models import Issue, Project, UTCDateTime
 
 HELPABLE = (HELP_WANTED, GOOD_FIRST_ISSUE)
-# A JSON list of labels, lower-cased with "-" and "_" read as spaces, as `normalise_label` does.
-NORMALISED_LABELS = "lower(replace(replace(CAST(i.labels AS TEXT), '-', ' '), '_', ' '))"
+FTS_COLUMNS = "{name title topics description}"  # of project_fts; not skills or the README
+TS_WEIGHTS = "ABC"  # of project.search_vector: name and title, topics, description; not the README (D)
+WORD_PART = re.compile(r"[^\W_]+")  # letters and digits only: nothing a tsquery would read as an operator
 # 6 for "Extremely high" down to 0 for "None"; the thresholds are integers from activity.py.
 ACTIVITY_RANK = (
     "CASE "
@@ -120,13 +125,15 @@ def compose_digest(
         raise ValueError("since must not be after until")
     if per_section < 0:
         raise ValueError("per_section must not be negative")
+    postgres = session.get_bind().dialect.name == "postgresql"
     query = parse_query(filters)
-    where, params = project_filters(query)
+    where, params = project_filters(query, postgres=postgres)
     params = {**params, "since": start, "until": end}
 
     project_ids, project_total = _page(session, "p.id", _new_projects(where), per_section, params)
-    issue_ids, issue_total = _page(session, "i.id", _new_issues(query, where, params), per_section, params)
-    stats = _contribution_stats(session, where, params, start, end) if with_stats else None
+    issue_rows = _new_issues(query, where, postgres=postgres)
+    issue_ids, issue_total = _page(session, "i.id", issue_rows, per_section, params)
+    stats = _contribution_stats(session, where, params, postgres=postgres) if with_stats else None
     projects = _load_projects(session, project_ids)
     issues = _load_issues(session, issue_ids)
     return Digest(
@@ -141,13 +148,14 @@ def compose_digest(
     )
 
 
-def project_filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
-    """SQL conditions on `project p` for a parsed find query: find's filters, plus every word.
+def project_filters(query: SearchQuery, *, postgres: bool) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions on `project p` for a parsed find query, with their parameters.
 
-    The same conditions as find's (chatbot/catalog/search.py), except that archived and removed projects
-    are always left out, `is:` and `sort:` do not apply, and words are matched with LIKE instead of the
-    full-text index (the window on first_seen_at has already narrowed the rows down).
+    find's filters (chatbot/catalog/search.py) with these differences: archived and removed projects are
+    always left out, `is:` and `sort:` do not apply, labels are normalised, and the words are strict (see
+    the module docstring).
     """
+    like = _like(postgres)
     # `NOT p.archived` rather than `p.archived = false`: an equality on the low-selectivity archived index
     # would tempt SQLite's planner away from the first_seen_at range.
     where = ["p.removed_at IS NULL", "NOT p.archived"]
@@ -163,19 +171,45 @@ def project_filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
         where.append("p.source || '' IN :f_sources")
         params["f_sources"] = tuple(query.sources)
     for i, topic in enumerate(query.topics):
-        where.append(f"lower(CAST(p.topics AS TEXT)) LIKE :f_topic{i} {ESCAPE}")
+        where.append(f"CAST(p.topics AS TEXT) {like} :f_topic{i} {ESCAPE}")
         params[f"f_topic{i}"] = f'%"{_like_escape(topic)}"%'
-    for i, label in enumerate(query.labels):
+    for label in query.labels:
         where.append(
-            f"EXISTS (SELECT 1 FROM issue i WHERE i.project_id = p.id AND i.state = 'open'"
-            f" AND {NORMALISED_LABELS} LIKE :f_label{i} {ESCAPE})"
+            "EXISTS (SELECT 1 FROM issue i WHERE i.project_id = p.id AND i.state = 'open'"
+            f" AND {_has_label(label, postgres)})"
         )
-        params[f"f_label{i}"] = f'%"{_like_escape(normalise_label(label))}"%'
-    for i, term in enumerate(query.terms):
-        fields = ("p.name", "p.title", "p.description", "p.motivation", "CAST(p.topics AS TEXT)")
-        where.append("(" + " OR ".join(f"lower({f}) LIKE :f_word{i} {ESCAPE}" for f in fields) + ")")
-        params[f"f_word{i}"] = f"%{_like_escape(term)}%"
+    if query.terms and postgres:
+        where.append("p.search_vector @@ to_tsquery('english', :f_words)")
+        params["f_words"] = tsquery_words(query.terms)
+    elif query.terms:
+        where.append("p.id IN (SELECT rowid FROM project_fts WHERE project_fts MATCH :f_words)")
+        params["f_words"] = fts5_words(query.terms)
     return where, params
+
+
+def fts5_words(terms: Sequence[str]) -> str:
+    """Every word, quoted (no FTS5 operator gets through), in the name, title, topics or description."""
+    quoted = []
+    for term in terms:
+        parts = WORD_PART.findall(term)
+        prefix = "*" if parts and len(parts[-1]) >= 3 else ""
+        quoted.append('"' + term.replace('"', '""') + '"' + prefix)
+    return f"{FTS_COLUMNS} : (" + " AND ".join(quoted) + ")"
+
+
+def tsquery_words(terms: Sequence[str]) -> str:
+    """Every word, as lexemes of letters and digits only, in the name, title, topics or description."""
+    groups = []
+    for term in terms:
+        parts = WORD_PART.findall(term)
+        if not parts:
+            continue
+        lexemes = [
+            f"{part}:{'*' if i == len(parts) - 1 and len(part) >= 3 else ''}{TS_WEIGHTS}"
+            for i, part in enumerate(parts)
+        ]
+        groups.append("(" + " <-> ".join(lexemes) + ")")
+    return " & ".join(groups) or "''"
 
 
 def _new_projects(where: Sequence[str]) -> tuple[str, str]:
@@ -185,23 +219,38 @@ def _new_projects(where: Sequence[str]) -> tuple[str, str]:
     return rows, f"{ACTIVITY_RANK} DESC, p.first_seen_at DESC, p.activity_score DESC, p.id"
 
 
-def _new_issues(query: SearchQuery, where: Sequence[str], params: dict[str, Any]) -> tuple[str, str]:
-    """Open issues labelled help wanted / good first (only the labels has: names, if any) in the window."""
-    wanted = [normalise_label(label) for label in query.labels] or list(HELPABLE)
-    for i, label in enumerate(wanted):
-        params[f"i_label{i}"] = f'%"{_like_escape(label)}"%'
-    joined = " AND " if query.labels else " OR "  # has:a has:b asks for both, as find does
-    labels = joined.join(f"{NORMALISED_LABELS} LIKE :i_label{i} {ESCAPE}" for i in range(len(wanted)))
+def _new_issues(query: SearchQuery, where: Sequence[str], *, postgres: bool) -> tuple[str, str]:
+    """Open issues labelled help wanted / good first (only the labels has: names, if any) in the window.
+
+    There is no index on labeled_at, so this scans the issue table; the cheap conditions come first."""
+    if query.labels:  # has:a has:b asks for both, as find does
+        labels = " AND ".join(_has_label(label, postgres) for label in query.labels)
+    else:
+        labels = " OR ".join(_has_label(label, postgres) for label in HELPABLE)
     window = (
         "((i.labeled_at >= :since AND i.labeled_at < :until)"
         " OR (i.labeled_at IS NULL AND i.first_seen_at >= :since AND i.first_seen_at < :until))"
     )
-    assigned = "CASE WHEN CAST(i.assignees AS TEXT) LIKE '%\"%' THEN 1 ELSE 0 END"
+    assigned = "length(CAST(i.assignees AS TEXT)) > 2"  # "[]" is nobody
     rows = (
         "FROM issue i JOIN project p ON p.id = i.project_id"
         f" WHERE i.state = 'open' AND {window} AND ({labels}) AND {' AND '.join(where)}"
     )
     return rows, f"{assigned}, {ACTIVITY_RANK} DESC, {ISSUE_SINCE} DESC, p.activity_score DESC, i.id"
+
+
+def _has_label(label: str, postgres: bool) -> str:
+    """The labels of `issue i` include this one, in any case, with "-", "_" or " " between its words.
+
+    The JSON text is matched directly: a LIKE "_" matches any one character, and SQLite's LIKE ignores
+    case. Only our own constant label names get here (has: values are mapped by parse_query)."""
+    name = normalise_label(label)
+    assert re.fullmatch(r"[a-z ]+", name), name
+    return f"""CAST(i.labels AS TEXT) {_like(postgres)} '%"{name.replace(" ", "_")}"%'"""
+
+
+def _like(postgres: bool) -> str:
+    return "ILIKE" if postgres else "LIKE"
 
 
 def _page(
@@ -272,42 +321,41 @@ def _digest_issue(issue: Issue, project: Project) -> DigestIssue:
 
 
 def _contribution_stats(
-    session: Session, where: Sequence[str], params: dict[str, Any], start: datetime, end: datetime
+    session: Session, where: Sequence[str], params: dict[str, Any], *, postgres: bool
 ) -> ContributionStats:
     """Pull requests in the period whose author is neither an owner of the project (trusted committer,
     CODEOWNER, admin) nor, as far as the people directory knows, on the team that owns it. Bots excluded."""
+    opened = "c.created_at >= :since AND c.created_at < :until"
+    closed = "c.state <> 'open' AND c.closed_at >= :since AND c.closed_at < :until"
+    if postgres:
+        hours = "EXTRACT(EPOCH FROM (c.last_response_at - c.created_at)) / 3600.0"
+    else:
+        hours = "(julianday(c.last_response_at) - julianday(c.created_at)) * 24.0"
     sql = (
-        "SELECT c.project_id, c.state, c.created_at, c.closed_at, c.last_response_at"
+        f"SELECT c.project_id, CASE WHEN {opened} THEN 1 ELSE 0 END, CASE WHEN {closed} THEN 1 ELSE 0 END,"
+        f" CASE WHEN {opened} AND c.last_response_at >= c.created_at THEN {hours} END"
         " FROM contribution c JOIN project p ON p.id = c.project_id"
-        " WHERE ((c.created_at >= :since AND c.created_at < :until)"
-        " OR (c.closed_at >= :since AND c.closed_at < :until))"
+        " LEFT JOIN (SELECT DISTINCT lower(f.login) AS login, lower(pe.team) AS team"
+        " FROM forgeidentity f JOIN person pe ON pe.id = f.person_id WHERE pe.team <> '') teammate"
+        " ON teammate.login = lower(c.author) AND teammate.team = lower(p.owner_login)"
+        f" WHERE (({opened}) OR ({closed})) AND teammate.login IS NULL"
         " AND c.author <> '' AND lower(c.author) NOT LIKE '%[bot]'"
         " AND NOT EXISTS (SELECT 1 FROM projectowner o"
         " WHERE o.project_id = c.project_id AND lower(o.forge_login) = lower(c.author))"
-        " AND NOT EXISTS (SELECT 1 FROM forgeidentity f JOIN person pe ON pe.id = f.person_id"
-        " WHERE lower(f.login) = lower(c.author) AND lower(coalesce(pe.team, '')) = lower(p.owner_login))"
         f" AND {' AND '.join(where)}"
     )
-    typed = _bind(sql, params).columns(
-        column("project_id"),
-        column("state"),
-        column("created_at", UTCDateTime),
-        column("closed_at", UTCDateTime),
-        column("last_response_at", UTCDateTime),
-    )
-    opened_projects: set[int] = set()
-    opened = closed = 0
-    hours: list[float] = []
-    for project_id, state, created_at, closed_at, responded_at in session.execute(typed, params).all():
-        if created_at is not None and start <= created_at < end:
-            opened += 1
-            opened_projects.add(int(project_id))
-            if responded_at is not None and responded_at >= created_at:
-                hours.append((responded_at - created_at).total_seconds() / 3600)
-        if state != "open" and closed_at is not None and start <= closed_at < end:
-            closed += 1
-    median = round(statistics.median(hours), 1) if hours else None
-    return ContributionStats(opened, closed, len(opened_projects), median)
+    projects: set[int] = set()
+    opened_count = closed_count = 0
+    waits: list[float] = []
+    for project_id, was_opened, was_closed, waited in session.execute(_bind(sql, params), params).all():
+        if was_opened:
+            opened_count += 1
+            projects.add(int(project_id))
+            if waited is not None:
+                waits.append(float(waited))
+        closed_count += int(was_closed)
+    median = round(statistics.median(waits), 1) if waits else None
+    return ContributionStats(opened_count, closed_count, len(projects), median)
 
 
 def _bind(sql: str, params: dict[str, Any]) -> TextClause:

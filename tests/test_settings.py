@@ -296,3 +296,18 @@ def test_dotenv_path_chooses_another_file(in_empty_dir: Path, clean_env: None) -
     settings = load_settings(dotenv_path=custom)
 
     assert settings.bot_token == "xoxb-from-staging"
+
+
+def test_digest_options_from_toml() -> None:
+    from chatbot.settings import parse_app_config
+
+    config = parse_app_config({"digests": {"quiet_note": True, "grace_hours": 4, "contribution_stats": True}})
+    assert (config.digest_quiet_note, config.digest_grace_hours, config.digest_contribution_stats) == (
+        True,
+        4.0,
+        True,
+    )
+    with pytest.raises(SettingsError, match="grace_hours"):
+        parse_app_config({"digests": {"grace_hours": 500}})
+    with pytest.raises(SettingsError, match="quiet_note"):
+        parse_app_config({"digests": {"quiet_note": "yes"}})
