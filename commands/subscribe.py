@@ -127,15 +127,15 @@ def subscriptions_command(ctx: CommandContext, args: str) -> Reply:
                 f"`#{sub.id}` {channel}{blocks.escape(schedule.describe())}"
                 f"{_matching(sub.filters, escape=True)}"
                 f"\nNext: {_when(next_run(schedule, now), schedule)} · by <@{sub.created_by}>{state}",
-                accessory=blocks.action_button("Remove", "unsubscribe", str(sub.id), style="danger"),
             )
         )
-    lines.append(
-        blocks.context(
-            "To change one, remove it and subscribe again, "
-            "e.g. `/innersource subscribe weekly on friday at 10:00`."
+        lines.append(
+            blocks.actions(
+                f"subscription:{sub.id}",
+                blocks.action_button("Edit", "edit_subscription", str(sub.id)),
+                blocks.action_button("Remove", "unsubscribe", str(sub.id), style="danger"),
+            )
         )
-    )
     return Reply(text=f"{len(found)} digest subscriptions {where}.", blocks=blocks.fit(lines))
 
 
@@ -174,6 +174,47 @@ def unsubscribe_command(ctx: CommandContext, args: str) -> Reply:
     ids = ", ".join(f"#{s.id}" for s in found)
     text = f"<@{ctx.user_id}> removed digest subscription {ids}."
     return Reply(text=text, blocks=blocks.notice(f":wastebasket: {text}"), response_type="in_channel")
+
+
+def edit_modal(ctx: CommandContext, subscription_id: int) -> dict[str, object] | None:
+    """The Edit modal for one subscription, or None when it is gone or not this person's to change."""
+    with Session(ctx.deps.engine) as session:
+        sub = session.get(Subscription, subscription_id)
+    if sub is None or sub.id is None or not _may_change(ctx, sub):
+        return None
+    return blocks.subscription_edit_modal(
+        sub.id, sub.frequency, sub.weekday, sub.day_of_month or 1, sub.time_of_day, sub.filters, sub.timezone
+    )
+
+
+def apply_edit(ctx: CommandContext, subscription_id: int, values: dict[str, str]) -> dict[str, str]:
+    """Save the modal's values; returns errors by block id (empty when saved), as Slack's modal wants."""
+    errors: dict[str, str] = {}
+    day = values.get("day", "1").strip() or "1"
+    if not day.isdigit() or not 1 <= int(day) <= 31:
+        errors["day"] = "A day of the month is a number from 1 to 31."
+    filters = " ".join(values.get("filters", "").split())
+    problems = parse_query(filters).problems
+    if problems:
+        errors["filters"] = "I can't use " + ", ".join(problems)
+    frequency = values.get("frequency", "weekly")
+    weekday = values.get("weekday", "mon")
+    time_of_day = values.get("time", "09:00")
+    if frequency not in ("daily", "weekly", "monthly") or len(time_of_day) != 5:
+        errors["frequency"] = "Choose daily, weekly or monthly."
+    if errors:
+        return errors
+    with Session(ctx.deps.engine) as session:
+        sub = session.get(Subscription, subscription_id)
+        if sub is None or not _may_change(ctx, sub):
+            return {"frequency": "This subscription is gone, or not yours to change."}
+        sub.frequency, sub.weekday, sub.time_of_day, sub.filters = frequency, weekday, time_of_day, filters
+        sub.day_of_month = int(day) if frequency == "monthly" else None
+        sub.updated_at = ctx.deps.clock()
+        session.add(sub)
+        session.commit()
+    ctx.deps.subscriptions_changed()
+    return {}
 
 
 def _notice(text: str) -> Reply:

@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 from sqlmodel import Session
 
 from chatbot.catalog.cards import card_for
@@ -14,6 +15,7 @@ from chatbot.slack import blocks
 from chatbot.slack.gateway import SlackGateway
 from commands import find
 from commands.router import CommandContext, Deps, Registry, Reply, dispatch
+from commands.subscribe import apply_edit, edit_modal
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ def register(app: App, deps: Deps, registry: Registry, *, slack_api: bool = True
     app.action("find_next")(find_next_action)
     app.action("contribute")(ack_only)
     app.action("unsubscribe")(unsubscribe_action)
+    app.action("edit_subscription")(edit_subscription_action)
+    app.view("edit_subscription")(edit_subscription_submission)
 
 
 def command_context(context: BoltContext, body: dict[str, Any]) -> CommandContext:
@@ -121,6 +125,45 @@ def unsubscribe_action(ack: Ack, body: dict[str, Any], respond: Respond, context
     value = _int_value(body)
     reply = dispatch(context["registry"], ctx, f"unsubscribe {value if value is not None else ''}")
     respond(text=reply.text, blocks=reply.blocks, response_type=reply.response_type, replace_original=False)
+
+
+def edit_subscription_action(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    subscription_id = _int_value(body)
+    modal = (
+        edit_modal(command_context(context, body), subscription_id) if subscription_id is not None else None
+    )
+    if modal is None:
+        respond(text="That subscription is gone, or it is not yours to change.", replace_original=False)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+
+def edit_subscription_submission(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    values = {
+        block_id: _state_value(fields.get("value", {}))
+        for block_id, fields in view.get("state", {}).get("values", {}).items()
+    }
+    try:
+        subscription_id = int(view.get("private_metadata", ""))
+    except ValueError:
+        ack(response_action="errors", errors={"frequency": "This form has expired; open it again."})
+        return
+    errors = apply_edit(command_context(context, body), subscription_id, values)
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
+def _state_value(field: dict[str, Any]) -> str:
+    selected = field.get("selected_option") or {}
+    value = selected.get("value") or field.get("selected_time") or field.get("value") or ""
+    return str(value)
 
 
 def _int_value(body: dict[str, Any]) -> int | None:

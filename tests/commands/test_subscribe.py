@@ -1,4 +1,5 @@
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
@@ -141,3 +142,103 @@ def test_another_channels_subscription_cannot_be_removed_by_a_stranger(
 def test_unsubscribe_bad_targets(here: CommandContext, text: str) -> None:
     reply_text, _, response_type = run(here, text)
     assert response_type == "ephemeral" and "something went wrong" not in reply_text
+
+
+def test_edit_changes_the_schedule_and_filters(
+    here: CommandContext, engine: Engine, changes: list[str]
+) -> None:
+    from commands.subscribe import apply_edit, edit_modal
+
+    run(here, "subscribe")
+    (sub,) = stored(engine)
+    assert sub.id is not None
+    modal = edit_modal(here, sub.id)
+    assert modal is not None and modal["private_metadata"] == str(sub.id)
+    values = {
+        "frequency": "monthly",
+        "weekday": "mon",
+        "day": "31",
+        "time": "07:45",
+        "filters": " topic:auth ",
+    }
+    assert apply_edit(here, sub.id, values) == {}
+    (edited,) = stored(engine)
+    assert (edited.frequency, edited.day_of_month, edited.time_of_day, edited.filters) == (
+        "monthly",
+        31,
+        "07:45",
+        "topic:auth",
+    )
+    assert changes[-1] == "changed"
+
+
+def test_edit_errors_are_shown_in_the_form(here: CommandContext, engine: Engine) -> None:
+    from commands.subscribe import apply_edit, edit_modal
+
+    run(here, "subscribe")
+    (sub,) = stored(engine)
+    assert sub.id is not None
+    errors = apply_edit(
+        here, sub.id, {"frequency": "weekly", "day": "40", "time": "09:00", "filters": "has:x"}
+    )
+    assert set(errors) == {"day", "filters"}
+    assert stored(engine)[0].time_of_day == "09:00"
+    assert edit_modal(replace(here, user_id="U999", channel_id="C777"), sub.id) is None
+
+
+def test_the_edit_button_opens_the_form_through_the_app(
+    here: CommandContext, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    from urllib.parse import urlencode
+
+    from slack_bolt import BoltRequest
+
+    from chatbot.app import build_app
+    from tests.conftest import signed_headers
+
+    run(here, "subscribe")
+    (sub,) = stored(engine)
+    app = build_app(here.deps, client=WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url))
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T123"},
+        "user": {"id": "U123"},
+        "channel": {"id": "C123"},
+        "trigger_id": "1.2.3",
+        "response_url": fake_slack.response_url(),
+        "actions": [
+            {"action_id": "edit_subscription", "block_id": "b", "value": str(sub.id), "type": "button"}
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    headers: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in signed_headers(body).items()}
+    assert app.dispatch(BoltRequest(body=body, headers=headers)).status == 200
+    (opened,) = fake_slack.wait_for("views.open")
+    view = opened.params["view"]
+    assert view["callback_id"] == "edit_subscription" and view["private_metadata"] == str(sub.id)
+
+    submission = {
+        "type": "view_submission",
+        "team": {"id": "T123"},
+        "user": {"id": "U123"},
+        "view": {
+            "id": "V123",
+            "type": "modal",
+            "callback_id": "edit_subscription",
+            "private_metadata": str(sub.id),
+            "state": {
+                "values": {
+                    "frequency": {"value": {"type": "static_select", "selected_option": {"value": "daily"}}},
+                    "weekday": {"value": {"type": "static_select", "selected_option": {"value": "mon"}}},
+                    "day": {"value": {"type": "plain_text_input", "value": "1"}},
+                    "time": {"value": {"type": "timepicker", "selected_time": "06:30"}},
+                    "filters": {"value": {"type": "plain_text_input", "value": "lang:go"}},
+                }
+            },
+        },
+    }
+    body = urlencode({"payload": json.dumps(submission)})
+    headers: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in signed_headers(body).items()}
+    assert app.dispatch(BoltRequest(body=body, headers=headers)).status == 200
+    (edited,) = stored(engine)
+    assert (edited.frequency, edited.time_of_day, edited.filters) == ("daily", "06:30", "lang:go")
