@@ -238,7 +238,7 @@ def test_the_edit_button_opens_the_form_through_the_app(
         },
     }
     body = urlencode({"payload": json.dumps(submission)})
-    headers: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in signed_headers(body).items()}
+    headers = {k.lower(): v for k, v in signed_headers(body).items()}
     assert app.dispatch(BoltRequest(body=body, headers=headers)).status == 200
     (edited,) = stored(engine)
     assert (edited.frequency, edited.time_of_day, edited.filters) == ("daily", "06:30", "lang:go")
