@@ -14,8 +14,8 @@ the activity score) first, the freshest item within a band next, then the raw sc
 nobody is assigned to come before assigned ones. Archived and removed projects never appear.
 """
 
+import dataclasses
 import re
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,7 +43,10 @@ ACTIVITY_RANK = (
     )
     + " ELSE 0 END"
 )
-ISSUE_SINCE = "coalesce(i.labeled_at, i.first_seen_at)"
+ISSUE_SINCE = "coalesce(i.labeled_at, i.first_seen_at)"  # when it became news
+# `NOT p.archived` rather than `p.archived = false`: an equality on the low-selectivity archived index
+# would tempt SQLite's planner away from the first_seen_at range.
+VISIBLE = ("p.removed_at IS NULL", "NOT p.archived")
 ESCAPE = "ESCAPE '\\'"  # LIKE patterns escape % and _ with a backslash (SQLite and PostgreSQL alike)
 
 
@@ -130,10 +133,14 @@ def compose_digest(
     where, params = project_filters(query, postgres=postgres)
     params = {**params, "since": start, "until": end}
 
-    project_ids, project_total = _page(session, "p.id", _new_projects(where), per_section, params)
-    issue_rows = _new_issues(query, where, postgres=postgres)
-    issue_ids, issue_total = _page(session, "i.id", issue_rows, per_section, params)
-    stats = _contribution_stats(session, where, params, postgres=postgres) if with_stats else None
+    project_ids, project_total = _page(session, _new_projects(where), per_section, params)
+    # has: is asked of each issue itself, which implies its project has one.
+    issue_where, _ = project_filters(dataclasses.replace(query, labels=[]), postgres=postgres)
+    issue_rows = _new_issues(query, issue_where, postgres=postgres)
+    issue_ids, issue_total = _page(session, issue_rows, per_section, params)
+    stats = (
+        _contribution_stats(session, query, postgres=postgres, since=start, until=end) if with_stats else None
+    )
     projects = _load_projects(session, project_ids)
     issues = _load_issues(session, issue_ids)
     return Digest(
@@ -155,10 +162,18 @@ def project_filters(query: SearchQuery, *, postgres: bool) -> tuple[list[str], d
     always left out, `is:` and `sort:` do not apply, labels are normalised, and the words are strict (see
     the module docstring).
     """
-    like = _like(postgres)
-    # `NOT p.archived` rather than `p.archived = false`: an equality on the low-selectivity archived index
-    # would tempt SQLite's planner away from the first_seen_at range.
-    where = ["p.removed_at IS NULL", "NOT p.archived"]
+    where, params = _matching(query, postgres=postgres)
+    return [*VISIBLE, *where], params
+
+
+def _matching(
+    query: SearchQuery, *, postgres: bool, many_rows: bool = False
+) -> tuple[list[str], dict[str, Any]]:
+    """The conditions the filters and words add, if any.
+
+    `many_rows`: the conditions will be checked for many rows (every pull request of the period), so has:
+    is checked against the set of projects with such issues, built once, rather than per row."""
+    where: list[str] = []
     params: dict[str, Any] = {}
     if query.languages:
         where.append("lower(coalesce(p.language, '')) IN :f_languages")
@@ -171,13 +186,14 @@ def project_filters(query: SearchQuery, *, postgres: bool) -> tuple[list[str], d
         where.append("p.source || '' IN :f_sources")
         params["f_sources"] = tuple(query.sources)
     for i, topic in enumerate(query.topics):
-        where.append(f"CAST(p.topics AS TEXT) {like} :f_topic{i} {ESCAPE}")
+        where.append(f"CAST(p.topics AS TEXT) {_like(postgres)} :f_topic{i} {ESCAPE}")
         params[f"f_topic{i}"] = f'%"{_like_escape(topic)}"%'
     for label in query.labels:
-        where.append(
-            "EXISTS (SELECT 1 FROM issue i WHERE i.project_id = p.id AND i.state = 'open'"
-            f" AND {_has_label(label, postgres)})"
-        )
+        has = f"li.state = 'open' AND {_has_label('li', label, postgres)}"
+        if many_rows:
+            where.append(f"p.id IN (SELECT li.project_id FROM issue li WHERE {has})")
+        else:
+            where.append(f"EXISTS (SELECT 1 FROM issue li WHERE li.project_id = p.id AND {has})")
     if query.terms and postgres:
         where.append("p.search_vector @@ to_tsquery('english', :f_words)")
         params["f_words"] = tsquery_words(query.terms)
@@ -212,56 +228,79 @@ def tsquery_words(terms: Sequence[str]) -> str:
     return " & ".join(groups) or "''"
 
 
-def _new_projects(where: Sequence[str]) -> tuple[str, str]:
-    """FROM/WHERE and ORDER BY of the new projects: the window on the first_seen_at index, then filters."""
+@dataclass(frozen=True)
+class _Rows:
+    """One section's query: the id, FROM ... WHERE ..., and the ranking as (expression, descending)."""
+
+    id_column: str
+    from_where: str
+    ranking: tuple[tuple[str, bool], ...]
+
+
+def _new_projects(where: Sequence[str]) -> _Rows:
+    """The window on the first_seen_at index, then the filters."""
     window = "p.first_seen_at >= :since AND p.first_seen_at < :until"
-    rows = f"FROM project p WHERE {window} AND {' AND '.join(where)}"
-    return rows, f"{ACTIVITY_RANK} DESC, p.first_seen_at DESC, p.activity_score DESC, p.id"
+    return _Rows(
+        "p.id",
+        f"FROM project p WHERE {window} AND {' AND '.join(where)}",
+        ((ACTIVITY_RANK, True), ("p.first_seen_at", True), ("p.activity_score", True), ("p.id", False)),
+    )
 
 
-def _new_issues(query: SearchQuery, where: Sequence[str], *, postgres: bool) -> tuple[str, str]:
+def _new_issues(query: SearchQuery, where: Sequence[str], *, postgres: bool) -> _Rows:
     """Open issues labelled help wanted / good first (only the labels has: names, if any) in the window.
 
     There is no index on labeled_at, so this scans the issue table; the cheap conditions come first."""
     if query.labels:  # has:a has:b asks for both, as find does
-        labels = " AND ".join(_has_label(label, postgres) for label in query.labels)
+        labels = " AND ".join(_has_label("i", label, postgres) for label in query.labels)
     else:
-        labels = " OR ".join(_has_label(label, postgres) for label in HELPABLE)
-    window = (
-        "((i.labeled_at >= :since AND i.labeled_at < :until)"
-        " OR (i.labeled_at IS NULL AND i.first_seen_at >= :since AND i.first_seen_at < :until))"
-    )
-    assigned = "length(CAST(i.assignees AS TEXT)) > 2"  # "[]" is nobody
-    rows = (
+        labels = " OR ".join(_has_label("i", label, postgres) for label in HELPABLE)
+    window = f"{ISSUE_SINCE} >= :since AND {ISSUE_SINCE} < :until"
+    assigned = "CASE WHEN length(CAST(i.assignees AS TEXT)) > 2 THEN 1 ELSE 0 END"  # "[]" is nobody
+    return _Rows(
+        "i.id",
         "FROM issue i JOIN project p ON p.id = i.project_id"
-        f" WHERE i.state = 'open' AND {window} AND ({labels}) AND {' AND '.join(where)}"
+        f" WHERE i.state = 'open' AND {window} AND ({labels}) AND {' AND '.join(where)}",
+        (
+            (assigned, False),
+            (ACTIVITY_RANK, True),
+            (ISSUE_SINCE, True),
+            ("p.activity_score", True),
+            ("i.id", False),
+        ),
     )
-    return rows, f"{assigned}, {ACTIVITY_RANK} DESC, {ISSUE_SINCE} DESC, p.activity_score DESC, i.id"
 
 
-def _has_label(label: str, postgres: bool) -> str:
-    """The labels of `issue i` include this one, in any case, with "-", "_" or " " between its words.
+def _has_label(alias: str, label: str, postgres: bool) -> str:
+    """The labels of that issue include this one, in any case, with "-", "_" or " " between its words.
 
     The JSON text is matched directly: a LIKE "_" matches any one character, and SQLite's LIKE ignores
     case. Only our own constant label names get here (has: values are mapped by parse_query)."""
     name = normalise_label(label)
     assert re.fullmatch(r"[a-z ]+", name), name
-    return f"""CAST(i.labels AS TEXT) {_like(postgres)} '%"{name.replace(" ", "_")}"%'"""
+    return f"""CAST({alias}.labels AS TEXT) {_like(postgres)} '%"{name.replace(" ", "_")}"%'"""
 
 
 def _like(postgres: bool) -> str:
     return "ILIKE" if postgres else "LIKE"
 
 
-def _page(
-    session: Session, id_column: str, rows: tuple[str, str], limit: int, params: dict[str, Any]
-) -> tuple[list[int], int]:
-    """The first `limit` ids in order and how many rows match in all, in one query."""
-    from_where, order = rows
+def _page(session: Session, rows: _Rows, limit: int, params: dict[str, Any]) -> tuple[list[int], int]:
+    """The first `limit` ids in order and how many rows match in all, in one query.
+
+    The matching rows are materialised once with their ranking keys, then counted and ranked: cheaper
+    than count(*) OVER (), which buffers and sorts every row a second time."""
     if limit == 0:
-        count = f"SELECT count(*) {from_where}"
+        count = f"SELECT count(*) {rows.from_where}"
         return [], int(session.execute(_bind(count, params), params).scalar_one())
-    sql = f"SELECT {id_column}, count(*) OVER () {from_where} ORDER BY {order} LIMIT {int(limit)}"
+    keys = ", ".join(f"{expression} AS k{i}" for i, (expression, _) in enumerate(rows.ranking))
+    order = ", ".join(
+        f"k{i}{' DESC' if descending else ''}" for i, (_, descending) in enumerate(rows.ranking)
+    )
+    sql = (
+        f"WITH matched AS MATERIALIZED (SELECT {rows.id_column} AS id, {keys} {rows.from_where})"
+        f" SELECT id, (SELECT count(*) FROM matched) FROM matched ORDER BY {order} LIMIT {int(limit)}"
+    )
     found = session.execute(_bind(sql, params), params).all()
     return [int(r[0]) for r in found], int(found[0][1]) if found else 0
 
@@ -321,41 +360,60 @@ def _digest_issue(issue: Issue, project: Project) -> DigestIssue:
 
 
 def _contribution_stats(
-    session: Session, where: Sequence[str], params: dict[str, Any], *, postgres: bool
+    session: Session, query: SearchQuery, *, postgres: bool, since: datetime, until: datetime
 ) -> ContributionStats:
     """Pull requests in the period whose author is neither an owner of the project (trusted committer,
-    CODEOWNER, admin) nor, as far as the people directory knows, on the team that owns it. Bots excluded."""
+    CODEOWNER, admin) nor, as far as the people directory knows, on the team that owns it. Bots excluded.
+
+    Pull requests to archived and removed projects count as well (they were opened and answered all the
+    same), so without filters the project table is only read for authors the directory puts in a team."""
+    where, params = _matching(query, postgres=postgres, many_rows=True)
+    params = {**params, "since": since, "until": until}
     opened = "c.created_at >= :since AND c.created_at < :until"
     closed = "c.state <> 'open' AND c.closed_at >= :since AND c.closed_at < :until"
     if postgres:
         hours = "EXTRACT(EPOCH FROM (c.last_response_at - c.created_at)) / 3600.0"
     else:
         hours = "(julianday(c.last_response_at) - julianday(c.created_at)) * 24.0"
-    sql = (
-        f"SELECT c.project_id, CASE WHEN {opened} THEN 1 ELSE 0 END, CASE WHEN {closed} THEN 1 ELSE 0 END,"
-        f" CASE WHEN {opened} AND c.last_response_at >= c.created_at THEN {hours} END"
-        " FROM contribution c JOIN project p ON p.id = c.project_id"
-        " LEFT JOIN (SELECT DISTINCT lower(f.login) AS login, lower(pe.team) AS team"
-        " FROM forgeidentity f JOIN person pe ON pe.id = f.person_id WHERE pe.team <> '') teammate"
-        " ON teammate.login = lower(c.author) AND teammate.team = lower(p.owner_login)"
-        f" WHERE (({opened}) OR ({closed})) AND teammate.login IS NULL"
+    owner_team = (
+        "lower(p.owner_login)"
+        if where
+        else "(SELECT lower(p.owner_login) FROM project p WHERE p.id = c.project_id)"
+    )
+    rows = (
+        f"SELECT c.project_id, CASE WHEN {opened} THEN 1 ELSE 0 END AS opened,"
+        f" CASE WHEN {closed} THEN 1 ELSE 0 END AS closed,"
+        f" CASE WHEN {opened} AND c.last_response_at >= c.created_at THEN {hours} END AS waited"
+        " FROM contribution c"
+        + (" JOIN project p ON p.id = c.project_id" if where else "")
+        # One team per login: the people directory, small next to the pull requests.
+        + " LEFT JOIN (SELECT lower(f.login) AS login, max(lower(pe.team)) AS team FROM forgeidentity f"
+        " JOIN person pe ON pe.id = f.person_id WHERE pe.team <> '' GROUP BY lower(f.login)) teammate"
+        " ON teammate.login = lower(c.author)"
+        f" WHERE (({opened}) OR ({closed}))"
         " AND c.author <> '' AND lower(c.author) NOT LIKE '%[bot]'"
+        + "".join(f" AND {condition}" for condition in where)
+        + f" AND (teammate.team IS NULL OR teammate.team <> {owner_team})"
+        # Last, as the dearest: one index search per pull request left.
         " AND NOT EXISTS (SELECT 1 FROM projectowner o"
         " WHERE o.project_id = c.project_id AND lower(o.forge_login) = lower(c.author))"
-        f" AND {' AND '.join(where)}"
     )
-    projects: set[int] = set()
-    opened_count = closed_count = 0
-    waits: list[float] = []
-    for project_id, was_opened, was_closed, waited in session.execute(_bind(sql, params), params).all():
-        if was_opened:
-            opened_count += 1
-            projects.add(int(project_id))
-            if waited is not None:
-                waits.append(float(waited))
-        closed_count += int(was_closed)
-    median = round(statistics.median(waits), 1) if waits else None
-    return ContributionStats(opened_count, closed_count, len(projects), median)
+    # Aggregated in SQL, the median too (the middle one or two of the ranked waits): one row comes back.
+    sql = (
+        f"WITH pr AS MATERIALIZED ({rows})"
+        " SELECT (SELECT count(*) FROM pr WHERE opened = 1), (SELECT count(*) FROM pr WHERE closed = 1),"
+        " (SELECT count(DISTINCT project_id) FROM pr WHERE opened = 1),"
+        " (SELECT avg(waited) FROM (SELECT waited, row_number() OVER (ORDER BY waited) AS n,"
+        " count(*) OVER () AS total FROM pr WHERE waited IS NOT NULL) ranked"
+        " WHERE n IN ((total + 1) / 2, (total + 2) / 2))"
+    )
+    opened_count, closed_count, projects, median = session.execute(_bind(sql, params), params).one()
+    return ContributionStats(
+        int(opened_count),
+        int(closed_count),
+        int(projects),
+        None if median is None else round(float(median), 1),
+    )
 
 
 def _bind(sql: str, params: dict[str, Any]) -> TextClause:

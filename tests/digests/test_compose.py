@@ -9,7 +9,7 @@ from chatbot.catalog.queries import normalise_label
 from chatbot.catalog.sample import load_sample
 from chatbot.db import session_scope
 from chatbot.models import Contribution, ForgeIdentity, Issue, Person, Project, ProjectOwner
-from digests.compose import Digest, compose_digest
+from digests.compose import Digest, compose_digest, fts5_words, tsquery_words
 from tests.conftest import FIXED_NOW
 
 UNTIL = FIXED_NOW
@@ -349,3 +349,14 @@ def test_contribution_stats_count_only_outsiders(engine: Engine) -> None:
     assert compose(engine).contribution_stats is None
     filtered = compose(engine, "org:data", with_stats=True).contribution_stats
     assert filtered is not None and (filtered.opened, filtered.projects) == (1, 1)
+    add_issue(engine, other, 1, ["Help-Wanted"])
+    helpable = compose(engine, "has:help-wanted", with_stats=True).contribution_stats
+    assert helpable is not None and (helpable.opened, helpable.closed, helpable.projects) == (1, 0, 1)
+
+
+def test_word_expressions_quote_what_they_are_given() -> None:
+    assert fts5_words(["auth", 'say "hi" OR x', "go"]) == (
+        '{name title topics description} : ("auth"* AND "say ""hi"" OR x" AND "go")'
+    )
+    assert tsquery_words(["node.js", "kafka", "&|!"]) == "(node:ABC <-> js:ABC) & (kafka:*ABC)"
+    assert tsquery_words(["&|!"]) == "''"
