@@ -61,8 +61,9 @@ class Deps:
     run_in_background: Callable[[Callable[[], None]], None] = start_thread
 
     def subscriptions_changed(self) -> None:
+        """Tell the scheduler, off the request path (it reloads every subscription)."""
         if self.on_subscriptions_changed is not None:
-            self.on_subscriptions_changed()
+            self.run_in_background(self.on_subscriptions_changed)
 
 
 @dataclass(frozen=True)

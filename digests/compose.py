@@ -1,12 +1,13 @@
 """What one digest contains: the catalog's new projects and help-wanted / good first issues in a period.
 
-`compose_digest(session, filters, since, until)` reads the catalog with a few indexed queries (the
-window on `first_seen_at`, LIMIT, a window-function count for "and K more") and returns plain data that
-`digests.render` turns into a message. The filters are those of `/innersource find`, parsed by the same
-`parse_query`: lang:, topic:, org:, source:, has: and words. Every word must match the project's name,
-title, topics or description/motivation through the catalog's full-text index (FTS5 on SQLite, the
-tsvector on PostgreSQL): case-insensitive, stemmed, a prefix for words of 3+ letters; no synonyms, no
-typo correction and no "some of the words" fallback, which suit a search but would blur a subscription.
+`compose_digest(session, filters, since, until)` reads the catalog with one query per section (the
+matching rows materialised once, then counted for "and K more" and ranked with LIMIT; new projects come
+through the first_seen_at index) and returns plain data that `digests.render` turns into a message.
+The filters are those of `/innersource find`, parsed by the same `parse_query`: lang:, topic:, org:,
+source:, has: and words. Every word must match the project's name, title, topics or
+description/motivation through the catalog's full-text index (FTS5 on SQLite, the tsvector on
+PostgreSQL): case-insensitive, stemmed, a prefix for words of 3+ letters; no synonyms, no typo
+correction and no "some of the words" fallback, which suit a search but would blur a subscription.
 Labels are matched case-insensitively with "-", "_" and " " alike.
 
 Ranking, both sections: the project's activity band (the catalog's "Very high", "High", ... bands of

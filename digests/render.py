@@ -47,7 +47,8 @@ def render_digest(
     intro = intro_text(digest, channel_name)
     if intro:
         blocks.append(context(intro))
-    if digest.new_projects or digest.more_projects:
+    has_projects = bool(digest.new_projects or digest.more_projects)
+    if has_projects:
         lines = [project_line(p) for p in digest.new_projects]
         blocks.extend(
             list_blocks(
@@ -55,11 +56,11 @@ def render_digest(
                 lines,
                 more=digest.more_projects,
                 commands=find_commands(digest.filters, issues=False),
-                noun="new projects",
+                noun="new project",
             )
         )
     if digest.new_issues or digest.more_issues:
-        if len(blocks) > 2:
+        if has_projects:
             blocks.append(divider())
         total = len(digest.new_issues) + digest.more_issues
         blocks.extend(
@@ -68,14 +69,14 @@ def render_digest(
                 [issue_line(i) for i in digest.new_issues],
                 more=digest.more_issues,
                 commands=find_commands(digest.filters, issues=True),
-                noun="issues",
+                noun="issue",
             )
         )
     stats = stats_text(digest.contribution_stats)
     if stats:
         blocks.append(context(stats))
     blocks.append(context(footer_text(digest)))
-    return fallback_text(digest, channel_name), fit(blocks)
+    return fallback_text(digest), fit(blocks)
 
 
 # --- the parts -----------------------------------------------------------------------------------
@@ -87,8 +88,9 @@ def project_line(project: DigestProject) -> str:
         facts.append(escaped(project.language, 60))
     about = escaped(project.description, 200)
     tail = f" ({', '.join(facts)})" + (f": {about}" if about else "")
-    line = f"• *{link(project.url, _one_line(project.title, 150))}*{tail}"
-    return line if len(line) <= MAX_ITEM_LINE else f"• *{escaped(project.title, 150)}*{tail}"
+    title = project.title or project.full_name
+    line = f"• *{link(project.url, _one_line(title, 150))}*{tail}"
+    return line if len(line) <= MAX_ITEM_LINE else f"• *{escaped(title, 150)}*{tail}"
 
 
 def issue_line(issue: DigestIssue) -> str:
@@ -124,7 +126,7 @@ def list_blocks(heading: str, lines: list[str], *, more: int, commands: list[str
 
 
 def more_text(count: int, commands: list[str], noun: str) -> str:
-    text = f"…and {count} more {noun}"
+    text = f"…and {_count(count, noun).replace(' ', ' more ', 1)}"
     if not commands:
         return text + "."
     return text + ": " + " or ".join(code(f"/innersource find {c}", MAX_FIND_COMMAND) for c in commands)
@@ -190,7 +192,7 @@ def quiet_text(digest: Digest, *, plain: bool) -> str:
     return f":zzz: Quiet {word}: no new projects or help-wanted issues{filters} since {since}."
 
 
-def fallback_text(digest: Digest, channel_name: str) -> str:
+def fallback_text(digest: Digest) -> str:
     """The notification and screen-reader text: counts and the first items, escaped like the blocks."""
     parts = [f"{TITLE} for the last {_span(digest.period_start, digest.period_end)}"]
     project_total = len(digest.new_projects) + digest.more_projects
@@ -239,4 +241,6 @@ def _slack_date(when: datetime) -> str:
 
 def _span(start: datetime, end: datetime) -> str:
     hours = round((end - start).total_seconds() / 3600)
-    return _count(hours // 24, "day") if hours % 24 == 0 and hours > 0 else _count(hours, "hour")
+    if hours > 0 and hours % 24 == 0:
+        return _count(hours // 24, "day")
+    return f"{hours / 24:.1f} days" if hours >= 48 else _count(hours, "hour")

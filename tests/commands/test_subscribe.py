@@ -24,7 +24,11 @@ def changes() -> list[str]:
 def here(ctx: CommandContext, fake_slack: FakeSlack, changes: list[str]) -> CommandContext:
     fake_slack.add_user("U123", tz="Europe/Berlin")
     fake_slack.add_channel("C123", name="platform", is_member=True)
-    deps = replace(ctx.deps, on_subscriptions_changed=lambda: changes.append("changed"))
+    deps = replace(
+        ctx.deps,
+        on_subscriptions_changed=lambda: changes.append("changed"),
+        run_in_background=lambda work: work(),  # inline, so the test sees the call at once
+    )
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
     return replace(ctx, deps=deps, slack=SlackGateway(client))
 

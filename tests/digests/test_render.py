@@ -121,7 +121,7 @@ def test_a_digest_with_both_sections() -> None:
     assert "`good first issue` `docs` _(assigned)_" in body
     assert "#platform" in body and "`lang:python`" in body
     assert "…and 3 more new projects: `/innersource find lang:python sort:new`" in body
-    assert "…and 1 more issues: `/innersource find lang:python has:help-wanted`" in body
+    assert "…and 1 more issue: `/innersource find lang:python has:help-wanted`" in body
     assert "`/innersource find lang:python has:good-first-issue`" in body
     footer = blocks[-1]["elements"][0]["text"]
     assert "Monday 9 November 2026, 10:00 UTC" in footer and "Monday 16 November 2026, 10:00 UTC" in footer
@@ -131,6 +131,12 @@ def test_a_digest_with_both_sections() -> None:
     )
     assert "#2 Fix thing 2 (acme/project-1)" in text
     assert_within_limits(blocks, text)
+
+
+def test_a_divider_between_the_sections_only() -> None:
+    _, blocks = rendered(digest(new_projects=[project(1)], new_issues=[issue(1)]))
+
+    assert [b["type"] for b in blocks] == ["header", "section", "divider", "section", "context"]
 
 
 def test_only_one_section_and_no_filters() -> None:
@@ -270,6 +276,17 @@ def test_nothing_new_is_none_or_a_quiet_note() -> None:
         " since Monday 9 November 2026, 10:00 UTC."
     )
     assert "\n" not in blocks[0]["text"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("length", "words"),
+    [(timedelta(days=1), "1 day"), (timedelta(days=8.5), "8.5 days"), (timedelta(hours=36), "36 hours")],
+)
+def test_the_period_in_words(length: timedelta, words: str) -> None:
+    text, blocks = rendered(digest(period_start=FIXED_NOW - length, new_issues=[issue(1)]))
+
+    assert text.startswith(f"InnerSource digest for the last {words}.")
+    assert f"({words})" in blocks[-1]["elements"][0]["text"]
 
 
 @pytest.mark.parametrize(("days", "word"), [(1, "day"), (7, "week"), (31, "month"), (90, "period")])
