@@ -29,6 +29,7 @@ from chatbot.catalog.activity import ACTIVITY_BANDS, activity_band
 from chatbot.catalog.cards import readable_name
 from chatbot.catalog.queries import GOOD_FIRST_ISSUE, HELP_WANTED, normalise_label
 from chatbot.catalog.query import SearchQuery, parse_query
+from chatbot.catalog.search import like_escape
 from chatbot.models import Issue, Project, UTCDateTime
 
 HELPABLE = (HELP_WANTED, GOOD_FIRST_ISSUE)
@@ -188,7 +189,7 @@ def _matching(
         params["f_sources"] = tuple(query.sources)
     for i, topic in enumerate(query.topics):
         where.append(f"CAST(p.topics AS TEXT) {_like(postgres)} :f_topic{i} {ESCAPE}")
-        params[f"f_topic{i}"] = f'%"{_like_escape(topic)}"%'
+        params[f"f_topic{i}"] = f'%"{like_escape(topic)}"%'
     for label in query.labels:
         has = f"li.state = 'open' AND {_has_label('li', label, postgres)}"
         if many_rows:
@@ -425,11 +426,6 @@ def _bind(sql: str, params: dict[str, Any]) -> TextClause:
         elif isinstance(value, datetime):
             bound.append(bindparam(key, type_=UTCDateTime()))
     return text(sql).bindparams(*bound)
-
-
-def _like_escape(value: str) -> str:
-    """For `LIKE ... ESCAPE '\\'`; a double quote would end the JSON string, so it is dropped."""
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace('"', "")
 
 
 def _utc(value: datetime, name: str) -> datetime:

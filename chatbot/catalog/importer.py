@@ -6,12 +6,14 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine
+from sqlmodel import col, select
 
 from chatbot.catalog.portal import NotAPortalFile, parse_repos_json
 from chatbot.catalog.records import EntryProblem
 from chatbot.catalog.store import UpsertStats, upsert_projects
 from chatbot.clock import Clock, utcnow
 from chatbot.db import session_scope
+from chatbot.models import Project
 
 
 class ImportFailed(RuntimeError):
@@ -71,5 +73,7 @@ def import_portal_file(
     except NotAPortalFile as exc:
         raise ImportFailed(f"{path_or_url}: {exc}") from None
     with session_scope(engine) as session:
-        stats = upsert_projects(session, parsed.records, clock())
+        # A file imported for the first time is an existing catalog, not a week of new projects.
+        known = session.exec(select(Project.id).where(col(Project.origin) == path_or_url).limit(1)).first()
+        stats = upsert_projects(session, parsed.records, clock(), backdate_new=known is None)
     return ImportReport(origin=path_or_url, stats=stats, problems=parsed.problems)

@@ -157,8 +157,8 @@ def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
         where.append("p.source IN :sources")
         params["sources"] = tuple(query.sources)
     for i, topic in enumerate(query.topics):
-        where.append(f"lower(CAST(p.topics AS TEXT)) LIKE :topic{i}")
-        params[f"topic{i}"] = f'%"{_like_escape(topic)}"%'
+        where.append(f"lower(CAST(p.topics AS TEXT)) LIKE :topic{i} ESCAPE '\\'")
+        params[f"topic{i}"] = f'%"{like_escape(topic)}"%'
     for i, label in enumerate(query.labels):
         where.append(
             "EXISTS (SELECT 1 FROM issue i WHERE i.project_id = p.id AND i.state = 'open'"
@@ -170,8 +170,9 @@ def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
     return where, params
 
 
-def _like_escape(value: str) -> str:
-    return value.replace("%", "").replace("_", "").replace('"', "")
+def like_escape(value: str) -> str:
+    """For `LIKE ... ESCAPE '\\'` inside a JSON string: % and _ literal, a double quote dropped."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace('"', "")
 
 
 def _filtered_only(

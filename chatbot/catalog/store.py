@@ -110,7 +110,11 @@ def is_mirror(session: Session, record: ProjectRecord) -> bool:
     return other is not None
 
 
-def upsert_projects(session: Session, records: list[ProjectRecord], now: datetime) -> UpsertStats:
+def upsert_projects(
+    session: Session, records: list[ProjectRecord], now: datetime, *, backdate_new: bool = False
+) -> UpsertStats:
+    """Insert or update. `backdate_new` (a source's first sync): a new project counts as first seen when it
+    was created, so a digest does not announce a whole existing catalog as new."""
     stats = UpsertStats()
     for record in records:
         columns = record_columns(record)
@@ -119,7 +123,10 @@ def upsert_projects(session: Session, records: list[ProjectRecord], now: datetim
             stats.mirrors += 1
             continue
         if project is None:
-            project = Project(key=record.key, first_seen_at=now, last_seen_at=now, **columns)
+            first_seen = now
+            if backdate_new and record.created_at is not None and record.created_at < now:
+                first_seen = record.created_at
+            project = Project(key=record.key, first_seen_at=first_seen, last_seen_at=now, **columns)
             session.add(project)
             stats.added += 1
             stats.added_names.append(record.full_name)

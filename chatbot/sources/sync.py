@@ -63,6 +63,7 @@ def run_sync(
         state = _state(session, source.name)
         checkpoint = dict(state.checkpoint)
         memo = dict(state.memo)
+        first_sync = state.last_incremental_sync_at is None
     if checkpoint.get(STARTED_KEY):
         summary.resumed = True
         full = full or bool(checkpoint.get(FULL_KEY))
@@ -74,7 +75,7 @@ def run_sync(
     for batch in source.sync(source_checkpoint, memo, full=full):
         now = clock()
         with session_scope(engine) as session:
-            store_batch(session, source.name, batch, summary, now, started)
+            store_batch(session, source.name, batch, summary, now, started, backdate_new=first_sync)
             state = _state(session, source.name)
             state.checkpoint = {**batch.checkpoint, STARTED_KEY: started.isoformat(), FULL_KEY: full}
             state.memo = dict(memo)
@@ -118,9 +119,11 @@ def store_batch(
     summary: SyncSummary,
     now: datetime,
     started: datetime | None,
+    *,
+    backdate_new: bool = False,
 ) -> None:
     """Store one batch. `started` is when the listing began; it is needed only for complete listings."""
-    stats = upsert_projects(session, [s.project for s in batch.snapshots], now)
+    stats = upsert_projects(session, [s.project for s in batch.snapshots], now, backdate_new=backdate_new)
     summary.added += stats.added
     summary.updated += stats.updated
     summary.unchanged += stats.unchanged

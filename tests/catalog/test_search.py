@@ -141,3 +141,29 @@ def test_expressions_quote_every_word() -> None:
     assert fts5_expression(['a"b'], any_word=False) == '("a""b"*)'
     assert tsquery_expression(["c++", "x:*|!"], any_word=True) == "(c) | (x)"
     assert "<->" in tsquery_expression(["ml"], any_word=False)  # "machine learning" as a phrase
+
+
+def test_topics_with_underscores_and_wildcards(engine: Engine) -> None:
+    from chatbot.catalog.portal import parse_repos_json
+    from chatbot.catalog.store import upsert_projects
+
+    entries = [
+        {
+            "id": 1,
+            "name": "ml-kit",
+            "full_name": "ml/ml-kit",
+            "html_url": "https://g.example/ml/ml-kit",
+            "_InnerSourceMetadata": {"topics": ["machine_learning"]},
+        },
+        {
+            "id": 2,
+            "name": "mlx",
+            "full_name": "ml/mlx",
+            "html_url": "https://g.example/ml/mlx",
+            "_InnerSourceMetadata": {"topics": ["machineXlearning"]},
+        },
+    ]
+    with session_scope(engine) as session:
+        upsert_projects(session, parse_repos_json(entries).records, FIXED_NOW)
+    assert names(engine, "topic:machine_learning") == ["ml-kit"]  # "_" is literal, not a wildcard
+    assert names(engine, "topic:machine%") == []

@@ -67,3 +67,42 @@ def test_a_broken_file_changes_nothing(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(ImportFailed, match="not valid JSON"):
         run_sync(engine, PortalSource("x", str(path)), clock=lambda: FIXED_NOW)
     assert _projects(engine) == {}
+
+
+def test_a_first_sync_is_not_a_flood_of_new_projects(engine: Engine, tmp_path: Path) -> None:
+    created = "2024-05-01T10:00:00Z"
+    entries = [
+        {
+            "id": 1,
+            "name": "old",
+            "full_name": "a/old",
+            "html_url": "https://g.example/a/old",
+            "created_at": created,
+        }
+    ]
+    path = tmp_path / "repos.json"
+    path.write_text(json.dumps(entries))
+    run_sync(engine, PortalSource("p", str(path)), clock=lambda: FIXED_NOW)
+    # A project that appears later is new from the day it is first seen.
+    entries.append(
+        {
+            "id": 2,
+            "name": "fresh",
+            "full_name": "a/fresh",
+            "html_url": "https://g.example/a/fresh",
+            "created_at": created,
+        }
+    )
+    path.write_text(json.dumps(entries))
+    later = FIXED_NOW + timedelta(days=1)
+    run_sync(engine, PortalSource("p", str(path)), clock=lambda: later)
+    projects = _projects(engine)
+    assert projects["a/old"].first_seen_at.isoformat() == "2024-05-01T10:00:00+00:00"
+    assert projects["a/fresh"].first_seen_at == later
+
+
+def test_a_first_import_is_backdated_too(engine: Engine, tmp_path: Path) -> None:
+    from chatbot.catalog.importer import import_portal_file
+
+    import_portal_file(engine, str(shared_data("sap-portal-repos.json")), clock=lambda: FIXED_NOW)
+    assert all(p.first_seen_at < FIXED_NOW for p in _projects(engine).values())
