@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for message, count in kinds.most_common(5):
             print(f"  {count:>5} x {message}")
 
-    print(report_text(results, wall, args))
+    print(report_text(results, wall, args, warm_mean))
     millis = [r.millis for r in results]
     missed = []
     p95 = percentile(millis, 95)
@@ -219,7 +219,7 @@ def free_port() -> int:
         return port
 
 
-def report_text(results: Sequence[Result], wall: float, args: argparse.Namespace) -> str:
+def report_text(results: Sequence[Result], wall: float, args: argparse.Namespace, alone_ms: float) -> str:
     millis = [r.millis for r in results]
     non_200 = sum(1 for r in results if r.status != 200)
     late = sum(1 for m in millis if m > SLACK_ACK_MS)
@@ -234,6 +234,9 @@ def report_text(results: Sequence[Result], wall: float, args: argparse.Namespace
             f"  requests         {len(results):,} in {wall:.1f}s ({len(results) / wall:.0f} per second)",
             f"  latency          p50 {percentile(millis, 50):.0f} ms, p95 {p95:.0f} ms, "
             f"max {max(millis, default=0):.0f} ms, mean {statistics.fmean(millis) if millis else 0:.0f} ms",
+            f"  one user alone   {alone_ms:.0f} ms mean (the warm-up requests, one at a time)",
+            f"  queueing bound   {args.users} users back to back / {len(results) / wall:.0f} per second "
+            f"= {args.users / (len(results) / wall) * 1000:.0f} ms mean (Little's law)",
             f"  slower than 3 s  {late}",
             f"  non-200          {non_200}",
             f"  without a reply  {sum(1 for r in results if r.problem)}",

@@ -39,10 +39,6 @@ def build_app(deps: Deps, *, client: WebClient | None = None, local: bool = Fals
             signing_secret=settings.signing_secret or "",
             client=client or WebClient(token=settings.bot_token, base_url=settings.slack_api_url),
             listener_executor=executor,
-            # Replies ride in the ack and slow work goes to background runners, so listeners finish well
-            # inside 3 s: running them on the request thread avoids Bolt's 10 ms ack polling and a thread
-            # handoff per request (see docs/decisions/0001).
-            process_before_response=True,
             # In Socket Mode the request is authenticated by the websocket connection itself.
             request_verification_enabled=not settings.socket_mode,
         )

@@ -23,15 +23,29 @@ class ChannelFacts:
     is_im: bool = False
 
 
+LOOKUP_TIMEOUT_SECONDS = 1  # each; two lookups happen before an ack, which Slack wants within 3 s
+
+
 class SlackGateway:
     def __init__(self, client: WebClient | None) -> None:
         self.client = client
+        # Lookups use their own short-timeout, no-retry client; `client` (posting, views) is left as is.
+        self._lookup = (
+            WebClient(
+                token=client.token,
+                base_url=client.base_url,
+                timeout=LOOKUP_TIMEOUT_SECONDS,
+                retry_handlers=[],
+            )
+            if client is not None
+            else None
+        )
 
     def user_timezone(self, user_id: str) -> str | None:
-        if self.client is None:
+        if self._lookup is None:
             return None
         try:
-            user = self.client.users_info(user=user_id)["user"]
+            user = self._lookup.users_info(user=user_id)["user"]
         except (SlackApiError, OSError, KeyError, TypeError) as exc:
             logger.info("users.info failed: %s", type(exc).__name__)
             return None
@@ -39,10 +53,10 @@ class SlackGateway:
         return tz if isinstance(tz, str) and tz else None
 
     def channel(self, channel_id: str) -> ChannelFacts | None:
-        if self.client is None or not channel_id:
+        if self._lookup is None or not channel_id:
             return None
         try:
-            channel = self.client.conversations_info(channel=channel_id)["channel"]
+            channel = self._lookup.conversations_info(channel=channel_id)["channel"]
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
             if error in ("channel_not_found", "not_in_channel"):

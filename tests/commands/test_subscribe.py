@@ -246,3 +246,25 @@ def test_the_edit_button_opens_the_form_through_the_app(
     assert app.dispatch(BoltRequest(body=body, headers=headers)).status == 200
     (edited,) = stored(engine)
     assert (edited.frequency, edited.time_of_day, edited.filters) == ("daily", "06:30", "lang:go")
+
+
+def test_a_slow_slack_api_cannot_delay_the_answer_past_three_seconds(
+    ctx: CommandContext, engine: Engine
+) -> None:
+    import socket
+    import time
+
+    # A server that accepts connections and never answers.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        client = WebClient(token=BOT_TOKEN, base_url=f"http://127.0.0.1:{silent.getsockname()[1]}/api/")
+        slow = replace(ctx, slack=SlackGateway(client))
+        started = time.monotonic()
+        text, _, _ = run(slow, "subscribe")
+        assert time.monotonic() - started < 3.0
+        assert "subscribed this channel" in text  # fell back to the default timezone, UTC
+        assert stored(engine)[0].timezone == "UTC"
+    finally:
+        silent.close()
