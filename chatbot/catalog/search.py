@@ -209,6 +209,10 @@ class Backend:
     ) -> Sequence[Any]:
         raise NotImplementedError
 
+    def match(self, query: SearchQuery, *, any_word: bool) -> tuple[str, str, Params]:
+        """(FROM clause, full-text condition, its parameters) for this backend."""
+        raise NotImplementedError
+
     def count(
         self,
         session: Session,
@@ -219,7 +223,13 @@ class Backend:
         any_word: bool,
     ) -> int:
         """Matches, counted up to COUNT_CAP."""
-        raise NotImplementedError
+        source, condition, extra = self.match(query, any_word=any_word)
+        sql = (
+            f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {condition} AND {' AND '.join(where)}"
+            f" LIMIT {COUNT_CAP}) matches"
+        )
+        bound = {**params, **extra}
+        return int(session.execute(_bind(sql, bound), bound).scalar_one())
 
 
 class SqliteSearch(Backend):
@@ -253,21 +263,12 @@ class SqliteSearch(Backend):
         typed = [re.compile(r"\b" + re.escape(term[: max(4, len(term) - 2)])) for term in query.terms]
         return [(r[0], r[1] * (1 + TYPED_WORD_WEIGHT * typed_share(typed, r[6:9])), *r[2:6]) for r in rows]
 
-    def count(
-        self,
-        session: Session,
-        query: SearchQuery,
-        where: list[str],
-        params: dict[str, Any],
-        *,
-        any_word: bool,
-    ) -> int:
-        sql = (
-            "SELECT count(*) FROM (SELECT 1 FROM project_fts CROSS JOIN project p ON p.id = project_fts.rowid"
-            f" WHERE project_fts MATCH :match AND {' AND '.join(where)} LIMIT {COUNT_CAP})"
+    def match(self, query: SearchQuery, *, any_word: bool) -> tuple[str, str, Params]:
+        return (
+            "project_fts CROSS JOIN project p ON p.id = project_fts.rowid",
+            "project_fts MATCH :match",
+            {"match": fts5_expression(query.terms, any_word=any_word)},
         )
-        bound = {**params, "match": fts5_expression(query.terms, any_word=any_word)}
-        return int(session.execute(_bind(sql, bound), bound).scalar_one())
 
 
 class PostgresSearch(Backend):
@@ -295,21 +296,12 @@ class PostgresSearch(Backend):
         bound = {**params, "tsquery": expression, "typed": typed}
         return session.execute(_bind(sql, bound), bound).all()
 
-    def count(
-        self,
-        session: Session,
-        query: SearchQuery,
-        where: list[str],
-        params: dict[str, Any],
-        *,
-        any_word: bool,
-    ) -> int:
-        sql = (
-            "SELECT count(*) FROM (SELECT 1 FROM project p, to_tsquery('english', :tsquery) q"
-            f" WHERE p.search_vector @@ q AND {' AND '.join(where)} LIMIT {COUNT_CAP}) matches"
+    def match(self, query: SearchQuery, *, any_word: bool) -> tuple[str, str, Params]:
+        return (
+            "project p, to_tsquery('english', :tsquery) q",
+            "p.search_vector @@ q",
+            {"tsquery": tsquery_expression(query.terms, any_word=any_word)},
         )
-        bound = {**params, "tsquery": tsquery_expression(query.terms, any_word=any_word)}
-        return int(session.execute(_bind(sql, bound), bound).scalar_one())
 
 
 TYPED_FIELD_WEIGHTS = (3.0, 2.0, 2.0)  # name, title, topics
