@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from tests.fakes.loopback import LoopbackServer
 
 GROUP_BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -67,7 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(reply.body)
 
 
-class FakeForge:
+class FakeForge(LoopbackServer):
     """A forge API on 127.0.0.1 (port 0) in a thread. Subclasses implement `authorised` and `route`."""
 
     def __init__(self) -> None:
@@ -75,39 +76,9 @@ class FakeForge:
         self.log: list[str] = []  # "path?query" of every request, token parameters left out
         self._failures: list[_Failure] = []
         self._lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> Self:
-        if self._server is None:
-            self._server = _Server(self)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake forge is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def _new_server(self) -> ThreadingHTTPServer:
+        return _Server(self)
 
     @property
     def requests(self) -> int:

@@ -35,8 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -51,6 +50,8 @@ from graphql import (
 )
 from graphql.pyutils import Undefined
 from graphql.utilities import value_from_ast_untyped
+
+from tests.fakes.loopback import LoopbackServer
 
 DEFAULT_TOKEN = "ghp_FakeToken0123456789abcdefghijklmnopq"
 DAY = 86400.0
@@ -382,7 +383,7 @@ class _Handler(BaseHTTPRequestHandler):
 # --- the fake ------------------------------------------------------------------------------------------
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackServer):
     def __init__(
         self,
         org: str = "acme",
@@ -408,45 +409,11 @@ class FakeGitHub:
         self._failures: list[_Failure] = []
         self._documents: dict[str, DocumentNode] = {}
         self._collected: dict[tuple[str, tuple[int, ...]], dict[str, list[FieldNode]]] = {}
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # lifecycle
 
-    def start(self) -> Self:
-        if self._server is None:
-            self._server = _Server(self)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="FakeGitHub",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """The web root: repositories live at {url}/{org}/{name}."""
-        if self._server is None:
-            raise RuntimeError("FakeGitHub is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def _new_server(self) -> ThreadingHTTPServer:
+        return _Server(self)
 
     @property
     def api_url(self) -> str:

@@ -18,10 +18,11 @@ from datetime import datetime
 from email.message import Message
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
+
+from tests.fakes.loopback import LoopbackServer
 
 BOT_SCOPES = "commands,chat:write,im:write,users:read,users:read.email"
 TEAM_ID = "T0FAKE"
@@ -151,7 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     def __init__(self) -> None:
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
@@ -161,8 +162,6 @@ class FakeSlack:
         self._rate: tuple[float, Callable[[], float]] | None = None
         self._last_post: dict[str, float] = {}
         self._seq = 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._routes: dict[str, Callable[[dict[str, Any]], _Reply | dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -181,39 +180,8 @@ class FakeSlack:
 
     # lifecycle
 
-    def start(self) -> Self:
-        if self._server is None:
-            self._server = _Server(self)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="FakeSlack",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeSlack is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def _new_server(self) -> ThreadingHTTPServer:
+        return _Server(self)
 
     @property
     def api_url(self) -> str:
