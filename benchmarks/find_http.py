@@ -13,6 +13,8 @@ the find results (unless --no-fail).
 """
 
 import argparse
+import http.client
+import json
 import os
 import re
 import signal
@@ -28,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -68,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--requests", type=int, default=50, help="requests per user")
     parser.add_argument("--threads", type=int, default=None, help="INNERSOURCE_THREADS (default: the app's)")
+    parser.add_argument("--workers", type=int, default=None, help="INNERSOURCE_WORKERS (default: the app's)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even when a target is missed")
     args = parser.parse_args(argv)
@@ -81,14 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = load(engine, catalog)
         engine.dispose()
         print(f"Catalog: {summary(catalog)}; loaded in {report.seconds:.0f}s ({report.method})")
-        with running_app(database_url, fake, Path(tmp), args.threads) as app:
+        with running_app(database_url, fake, Path(tmp), args.threads, args.workers) as app:
             with httpx.Client(timeout=10) as client:
                 warm = [send(client, app.url, fake, 0, q) for q in queries[:WARMUP]]
             warm_mean = statistics.fmean(r.millis for r in warm)
             print(f"Warm-up: {len(warm)} sequential requests, {warm_mean:.0f} ms mean")
+            cpu_before = process_cpu_seconds(app.process.pid)
             started = time.perf_counter()
             results = run_users(app.url, fake, queries[WARMUP:], args.users, args.requests)
             wall = time.perf_counter() - started
+            server_cpu = process_cpu_seconds(app.process.pid) - cpu_before
             if app.process.poll() is not None:
                 print("the app exited during the run:\n" + "".join(app.log[-30:]), file=sys.stderr)
             log = list(app.log)
@@ -100,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for message, count in kinds.most_common(5):
             print(f"  {count:>5} x {message}")
 
-    print(report_text(results, wall, args, warm_mean))
+    print(report_text(results, wall, args, warm_mean, server_cpu))
     millis = [r.millis for r in results]
     missed = []
     p95 = percentile(millis, 95)
@@ -118,18 +124,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_users(url: str, fake: FakeSlack, queries: Sequence[str], users: int, per_user: int) -> list[Result]:
+    """Closed loop: each user sends its next search as soon as the previous reply arrives.
+
+    The load generator shares the machine's cores with the app, so it is kept lean: requests are built
+    and signed before the clock starts (Slack, not the app, does that work), and each user holds one
+    keep-alive connection through the standard library's `http.client`.
+    """
     results: list[Result] = []
     lock = threading.Lock()
     barrier = threading.Barrier(users)
+    address = urlsplit(url)
 
     def user(index: int) -> None:
-        mine = queries[index * per_user : (index + 1) * per_user]
-        with httpx.Client(timeout=10) as client:
-            barrier.wait()
-            for query in mine:
-                result = send(client, url, fake, index, query)
+        mine = [
+            (query, *signed_request(fake, index, query))
+            for query in queries[index * per_user : (index + 1) * per_user]
+        ]
+        connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=10)
+        barrier.wait()
+        try:
+            for query, body, headers in mine:
+                result = post(connection, index, query, body, headers)
                 with lock:
                     results.append(result)
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=user, args=(i,), name=f"user-{i}") for i in range(users)]
     for thread in threads:
@@ -139,32 +158,61 @@ def run_users(url: str, fake: FakeSlack, queries: Sequence[str], users: int, per
     return results
 
 
-def send(client: httpx.Client, url: str, fake: FakeSlack, user: int, query: str) -> Result:
+def signed_request(fake: FakeSlack, user: int, query: str) -> tuple[bytes, dict[str, str]]:
     body = slash_command_body(
         f"find {query}", response_url=fake.response_url(f"u{user}"), user_id=f"U{user:04d}", channel_id="C1"
     )
-    headers = signed_headers(body, secret=SIGNING_SECRET)
+    return body.encode(), signed_headers(body, secret=SIGNING_SECRET)
+
+
+def post(
+    connection: http.client.HTTPConnection, user: int, query: str, body: bytes, headers: dict[str, str]
+) -> Result:
+    started = time.perf_counter()
+    try:
+        connection.request("POST", "/slack/events", body=body, headers=headers)
+        response = connection.getresponse()
+        payload = response.read()
+    except (OSError, http.client.HTTPException) as exc:
+        connection.close()  # reconnects on the next request
+        return Result(user, query, (time.perf_counter() - started) * 1000, 0, f"{type(exc).__name__}: {exc}")
+    millis = (time.perf_counter() - started) * 1000
+    return Result(user, query, millis, response.status, check_reply(response.status, payload, query))
+
+
+def send(client: httpx.Client, url: str, fake: FakeSlack, user: int, query: str) -> Result:
+    body, headers = signed_request(fake, user, query)
     started = time.perf_counter()
     try:
         response = client.post(f"{url}/slack/events", content=body, headers=headers)
     except httpx.HTTPError as exc:
         return Result(user, query, (time.perf_counter() - started) * 1000, 0, f"{type(exc).__name__}: {exc}")
     millis = (time.perf_counter() - started) * 1000
-    problem = None
-    if response.status_code != 200:
-        problem = f"HTTP {response.status_code} for {query!r}"
-    else:
-        try:
-            message = response.json()
-        except ValueError:
-            message = {}
-        if not message.get("text") or message.get("response_type") != "ephemeral":
-            problem = f"no ephemeral reply for {query!r}: {response.text[:200]}"
-    return Result(user, query, millis, response.status_code, problem)
+    return Result(
+        user, query, millis, response.status_code, check_reply(response.status_code, response.content, query)
+    )
+
+
+def check_reply(status: int, payload: bytes, query: str) -> str | None:
+    if status != 200:
+        return f"HTTP {status} for {query!r}"
+    try:
+        message = json.loads(payload)
+    except ValueError:
+        message = {}
+    if (
+        not isinstance(message, dict)
+        or not message.get("text")
+        or message.get("response_type") != "ephemeral"
+    ):
+        return f"no ephemeral reply for {query!r}: {payload[:200]!r}"
+    return None
 
 
 @contextmanager
-def running_app(database_url: str, fake: FakeSlack, cwd: Path, threads: int | None) -> Iterator[RunningApp]:
+def running_app(
+    database_url: str, fake: FakeSlack, cwd: Path, threads: int | None, workers: int | None
+) -> Iterator[RunningApp]:
     port = free_port()
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INNERSOURCE_", "DATABASE_URL"))
@@ -182,6 +230,8 @@ def running_app(database_url: str, fake: FakeSlack, cwd: Path, threads: int | No
     )
     if threads:
         env["INNERSOURCE_THREADS"] = str(threads)
+    if workers:
+        env["INNERSOURCE_WORKERS"] = str(workers)
     process = subprocess.Popen(
         [sys.executable, "-m", "chatbot.cli", "serve"], cwd=cwd, env=env, stderr=subprocess.PIPE, text=True
     )
@@ -201,7 +251,10 @@ def running_app(database_url: str, fake: FakeSlack, cwd: Path, threads: int | No
     if process.poll() is not None or not any("Listening for Slack" in line for line in log):
         process.kill()
         raise SystemExit("the app did not start:\n" + "".join(log))
-    print(f"App: pid {process.pid} on port {port}, {threads or 'default'} threads")
+    print(
+        f"App: pid {process.pid} on port {port},"
+        f" {workers or 'default'} workers, {threads or 'default'} threads"
+    )
     try:
         yield RunningApp(url=f"http://127.0.0.1:{port}", process=process, log=log)
     finally:
@@ -212,6 +265,19 @@ def running_app(database_url: str, fake: FakeSlack, cwd: Path, threads: int | No
             process.kill()
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live child processes (Linux /proc; 0 without it)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1] is the parent's pid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -219,7 +285,9 @@ def free_port() -> int:
         return port
 
 
-def report_text(results: Sequence[Result], wall: float, args: argparse.Namespace, alone_ms: float) -> str:
+def report_text(
+    results: Sequence[Result], wall: float, args: argparse.Namespace, alone_ms: float, server_cpu: float
+) -> str:
     millis = [r.millis for r in results]
     non_200 = sum(1 for r in results if r.status != 200)
     late = sum(1 for m in millis if m > SLACK_ACK_MS)
@@ -235,6 +303,8 @@ def report_text(results: Sequence[Result], wall: float, args: argparse.Namespace
             f"  latency          p50 {percentile(millis, 50):.0f} ms, p95 {p95:.0f} ms, "
             f"max {max(millis, default=0):.0f} ms, mean {statistics.fmean(millis) if millis else 0:.0f} ms",
             f"  one user alone   {alone_ms:.0f} ms mean (the warm-up requests, one at a time)",
+            f"  app CPU          {server_cpu / max(len(results), 1) * 1000:.1f} ms per request "
+            f"({server_cpu:.1f} s over {wall:.1f} s of wall time on {os.cpu_count()} cores)",
             f"  queueing bound   {args.users} users back to back / {len(results) / wall:.0f} per second "
             f"= {args.users / (len(results) / wall) * 1000:.0f} ms mean (Little's law)",
             f"  slower than 3 s  {late}",

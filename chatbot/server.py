@@ -1,13 +1,18 @@
 """`innersource serve`: the Bolt app behind waitress (HTTP) or over Socket Mode, plus `GET /healthz`.
 
-Waitress is a production WSGI server that runs in one process with a thread pool, so the scheduler
-(which must run once) lives beside the request handlers without a fork. See docs/decisions/0002.
+Waitress serves one process with a thread pool. With `INNERSOURCE_WORKERS` > 1 (HTTP mode, POSIX), a
+small supervisor binds the port, forks that many waitress processes sharing the listening socket, and
+restarts any that die; only worker 0 runs the scheduler. See docs/decisions/0002 and 0009.
 """
 
+import contextlib
 import json
 import logging
+import os
 import signal
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from http import HTTPStatus
@@ -91,6 +96,90 @@ def health(engine: Engine, connected: Callable[[], bool] | None) -> tuple[bool, 
 
 
 def serve(settings: Settings, engine: Engine) -> int:
+    workers = settings.workers
+    if workers > 1 and settings.socket_mode:
+        logger.info("Socket Mode runs in one process; INNERSOURCE_WORKERS=%d is ignored", workers)
+        workers = 1
+    if workers > 1 and not hasattr(os, "fork"):
+        logger.warning("This platform cannot fork; serving from one process")
+        workers = 1
+    if workers == 1:
+        return run_worker(settings, engine)
+    return supervise(settings, engine, workers)
+
+
+def supervise(settings: Settings, engine: Engine, workers: int) -> int:
+    """Bind the port once, fork `workers` waitress processes onto it, keep them running until a signal."""
+    listener = socket.create_server((settings.host, settings.port), backlog=1024)
+    engine.dispose()  # each worker opens its own connections after the fork
+    children: dict[int, int] = {}  # pid -> worker index
+    started_at: dict[int, float] = {}
+    stopping = False
+
+    def start(index: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                code = run_worker(settings, engine, listener=listener, schedules=index == 0, index=index)
+            except BaseException:
+                logger.exception("worker %d crashed", index)
+            finally:
+                os._exit(code)
+        children[pid] = index
+        started_at[index] = time.monotonic()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        logger.info("Stopping %d workers (signal %s)", len(children), signum)
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    for index in range(workers):
+        start(index)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    logger.info(
+        "Listening for Slack on http://%s:%s%s with %d worker processes",
+        settings.host,
+        settings.port,
+        EVENTS_PATH,
+        workers,
+    )
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        if pid not in children:
+            continue
+        index = children.pop(pid)
+        if stopping:
+            continue
+        logger.warning(
+            "Worker %d exited (code %d); starting a new one", index, os.waitstatus_to_exitcode(status)
+        )
+        if time.monotonic() - started_at[index] < WORKER_RESTART_PAUSE:
+            time.sleep(WORKER_RESTART_PAUSE)  # a worker that dies at once must not fork-loop
+        start(index)
+    listener.close()
+    return 0
+
+
+WORKER_RESTART_PAUSE = 1.0
+
+
+def run_worker(
+    settings: Settings,
+    engine: Engine,
+    *,
+    listener: socket.socket | None = None,
+    schedules: bool = True,
+    index: int = 0,
+) -> int:
+    """One serving process: Bolt behind waitress (on `listener` when the supervisor bound the port)."""
     from waitress.server import create_server
 
     leader = Leader(engine)
@@ -106,8 +195,14 @@ def serve(settings: Settings, engine: Engine) -> int:
     def subscriptions_changed() -> None:
         sync_digest_jobs(scheduler, engine, leader, digest_slack, options=options)
 
-    subscriptions_changed()  # one job per subscription, rebuilt from the table at every start
-    deps = Deps(engine=engine, settings=settings, on_subscriptions_changed=subscriptions_changed)
+    if schedules:
+        subscriptions_changed()  # one job per subscription, rebuilt from the table at every start
+    # Other workers leave the rebuild to worker 0's catch-up job (every minute), as other replicas do.
+    deps = Deps(
+        engine=engine,
+        settings=settings,
+        on_subscriptions_changed=subscriptions_changed if schedules else None,
+    )
     app = build_app(deps)
     webhook = build_webhook_receiver(settings, engine)
     connected: Callable[[], bool] | None = None
@@ -122,14 +217,18 @@ def serve(settings: Settings, engine: Engine) -> int:
     else:
         wsgi = make_wsgi_app(app, engine, webhook=webhook)
 
-    server = create_server(
-        wsgi, host=settings.host, port=settings.port, threads=settings.threads, ident="innersource"
-    )
+    if listener is not None:
+        server = create_server(wsgi, sockets=[listener], threads=settings.threads, ident="innersource")
+        logger.info("Worker %d (pid %d) serving", index, os.getpid())
+    else:
+        server = create_server(
+            wsgi, host=settings.host, port=settings.port, threads=settings.threads, ident="innersource"
+        )
     if settings.socket_mode:
         logger.info(
             "Connected to Slack in Socket Mode; health check on port %s%s", settings.port, HEALTH_PATH
         )
-    else:
+    elif listener is None:
         logger.info("Listening for Slack on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH)
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -138,7 +237,8 @@ def serve(settings: Settings, engine: Engine) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    scheduler.start()
+    if schedules:
+        scheduler.start()
     threading.Thread(target=warm_up, args=(engine,), name="warm-up", daemon=True).start()
     if webhook is not None:
         webhook.start()
@@ -148,7 +248,8 @@ def serve(settings: Settings, engine: Engine) -> int:
         # waitress raises once its sockets are closed by stop(); that is the normal way out.
         pass
     finally:
-        scheduler.shutdown(wait=False)
+        if schedules:
+            scheduler.shutdown(wait=False)
         if webhook is not None:
             webhook.stop()
         if socket_handler is not None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_THREADS = 4  # per process: more threads only fight over the GIL (benchmarks/find_http.py)
 SOURCE_KINDS = ("github", "gitlab", "gitee", "portal")
 SLACK_APPS_PAGE = "https://api.slack.com/apps"
 
@@ -60,7 +61,8 @@ class Settings:
     config_path: Path | None = None
     host: str = "0.0.0.0"
     port: int = 3000
-    threads: int = 16
+    threads: int = DEFAULT_THREADS
+    workers: int = 1
     log_level: str = "INFO"
     app: AppConfig = field(default_factory=AppConfig)
 
@@ -113,7 +115,14 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
     problems: list[str] = []
     data_dir = Path(env.get("INNERSOURCE_DATA_DIR") or "data")
     port = _int(env, "PORT", 3000, problems)
-    threads = _int(env, "INNERSOURCE_THREADS", 16, problems)
+    threads = _int(env, "INNERSOURCE_THREADS", DEFAULT_THREADS, problems)
+    workers = _int(env, "INNERSOURCE_WORKERS", 1, problems)
+    if threads < 1:
+        problems.append("INNERSOURCE_THREADS must be at least 1")
+    if workers < 1:
+        problems.append(
+            "INNERSOURCE_WORKERS must be at least 1 (one serving process per CPU core is typical)"
+        )
     api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not re.match(r"^https?://", api_url):
         problems.append(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_SLACK_API_URL}")
@@ -152,6 +161,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         host=env.get("HOST") or "0.0.0.0",
         port=port,
         threads=threads,
+        workers=workers,
         log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
         app=app,
     )

@@ -7,7 +7,7 @@ every change, so nothing depends on pickled jobs. Times come from `digests.sched
 delivery itself is exactly-once (digests.deliver), so a job that fires twice or on two replicas is
 harmless.
 
-The catch-up job runs every 5 minutes on the leader: it re-syncs the jobs (a replica that just became
+The catch-up job runs every minute on the leader: it re-syncs the jobs (a replica that just became
 leader may have missed changes made through another replica) and calls `deliver_due`, which sends runs
 missed while no replica was up (within the grace period) and takes over deliveries left by a crash.
 """
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 JOB_PREFIX = "digest-"
 CATCH_UP_JOB = "digest-catch-up"
-CATCH_UP_EVERY = timedelta(minutes=5)
+CATCH_UP_EVERY = timedelta(minutes=1)
 GRACE = timedelta(hours=12)
 _SUBSCRIPTION_JOB = re.compile(r"^digest-(\d+)$")
 

@@ -2,12 +2,15 @@
 
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -26,6 +29,19 @@ class RunningApp:
     url: str
     process: subprocess.Popen[str]
     log: list[str]
+    logged: threading.Condition
+
+    def wait_for_log(self, pattern: str, *, count: int = 1, timeout: float = 30) -> list[re.Match[str]]:
+        """Block until `count` log lines match `pattern` (a regex); fail the test after `timeout`."""
+        with self.logged:
+            self.logged.wait_for(lambda: len(self.matches(pattern)) >= count, timeout=timeout)
+            found = self.matches(pattern)
+        if len(found) < count:
+            pytest.fail(f"the log never showed {count} x {pattern!r}:\n" + "".join(self.log))
+        return found
+
+    def matches(self, pattern: str) -> list[re.Match[str]]:
+        return [m for line in list(self.log) if (m := re.search(pattern, line))]
 
 
 def _free_port() -> int:
@@ -35,8 +51,10 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def running_app(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[RunningApp]:
+@contextmanager
+def start_app(
+    database_url: str, fake_slack: FakeSlack, cwd: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[RunningApp]:
     engine = make_engine(database_url)
     load_sample(engine)
     engine.dispose()
@@ -55,37 +73,84 @@ def running_app(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Ite
             "HOST": "127.0.0.1",
             "PORT": str(port),
             "INNERSOURCE_THREADS": "8",
+            **(extra_env or {}),
         }
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "chatbot.cli", "serve"],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         stderr=subprocess.PIPE,
         text=True,
     )
-    log: list[str] = []
-    ready = threading.Event()
+    app = RunningApp(url=f"http://127.0.0.1:{port}", process=process, log=[], logged=threading.Condition())
 
     def read_log() -> None:
         assert process.stderr is not None
         for line in process.stderr:
-            log.append(line)
-            if "Listening for Slack" in line:
-                ready.set()
-        ready.set()
+            with app.logged:
+                app.log.append(line)
+                app.logged.notify_all()
+        with app.logged:
+            app.log.append("(the app exited)\n")
+            app.logged.notify_all()
 
     threading.Thread(target=read_log, daemon=True).start()
-    ready.wait(timeout=30)
-    if process.poll() is not None or not any("Listening for Slack" in line for line in log):
+    with app.logged:
+        app.logged.wait_for(
+            lambda: process.poll() is not None or bool(app.matches("Listening for Slack|the app exited")),
+            timeout=30,
+        )
+    if process.poll() is not None or not app.matches("Listening for Slack"):
         process.kill()
-        pytest.fail("the app did not start:\n" + "".join(log))
-    yield RunningApp(url=f"http://127.0.0.1:{port}", process=process, log=log)
-    process.terminate()
+        pytest.fail("the app did not start:\n" + "".join(app.log))
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield app
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def running_app(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[RunningApp]:
+    with start_app(database_url, fake_slack, tmp_path) as app:
+        yield app
+
+
+def _find(app: RunningApp, fake_slack: FakeSlack, query: str) -> httpx.Response:
+    body = slash_command_body(f"find {query}", response_url=fake_slack.response_url())
+    return httpx.post(f"{app.url}/slack/events", content=body, headers=signed_headers(body))
+
+
+def test_worker_processes_share_the_port_and_a_dead_one_is_replaced(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    with start_app(database_url, fake_slack, tmp_path, {"INNERSOURCE_WORKERS": "2"}) as app:
+        started = app.wait_for_log(r"Worker (\d) \(pid (\d+)\) serving", count=2)
+        workers = sorted(started, key=lambda m: m.group(1))
+        assert [m.group(1) for m in workers] == ["0", "1"]
+        for _ in range(6):
+            response = _find(app, fake_slack, "auth library")
+            assert response.status_code == 200
+            assert "AuthKit" in response.json()["text"]
+
+        killed = int(workers[1].group(2))
+        os.kill(killed, signal.SIGKILL)
+        app.wait_for_log(r"Worker 1 exited", timeout=30)
+        replacement = app.wait_for_log(r"Worker 1 \(pid (\d+)\) serving", count=2)[-1]
+        assert int(replacement.group(1)) != killed
+        for _ in range(4):
+            assert _find(app, fake_slack, "kubernetes operator").status_code == 200
+
+        survivors = [int(workers[0].group(2)), int(replacement.group(1))]
+        app.process.terminate()
+        assert app.process.wait(timeout=20) == 0
+        for pid in survivors:  # the supervisor takes its workers down with it
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
 
 
 def test_signed_slash_command_gets_its_reply(running_app: RunningApp, fake_slack: FakeSlack) -> None:

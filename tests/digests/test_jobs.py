@@ -150,7 +150,7 @@ def test_sync_adds_replaces_and_removes_jobs(
     )
     assert (job.misfire_grace_time, job.coalesce, job.max_instances) == (12 * 3600, True, 1)
     assert job.next_run_time == job.trigger.get_next_fire_time(None, datetime.now(UTC))
-    assert jobs[CATCH_UP_JOB].trigger.interval == timedelta(minutes=5)
+    assert jobs[CATCH_UP_JOB].trigger.interval == timedelta(minutes=1)
     unchanged_next = jobs[f"digest-{weekly}"].next_run_time
 
     with session_scope(engine) as session:
