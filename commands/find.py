@@ -1,13 +1,11 @@
 """`/innersource find <words> [filters]`: search the catalog."""
 
-from collections import Counter
-
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import issue_counts
 from chatbot.catalog.search import SearchPage, search_projects
-from chatbot.models import Project
+from chatbot.catalog.vocabulary import vocabulary_for
 from chatbot.slack import blocks
 from commands.router import CommandContext, Reply, Subcommand, UsageError
 
@@ -38,7 +36,13 @@ def find_page(ctx: CommandContext, query: str, offset: int = 0) -> Reply:
     return Reply(
         text=blocks.truncate(text, blocks.MAX_FALLBACK_TEXT),
         blocks=blocks.find_results(
-            query, cards, offset=offset, total=page.total, notes=notes, at_least=page.total_is_lower_bound
+            query,
+            cards,
+            offset=offset,
+            total=page.total,
+            notes=notes,
+            at_least=page.total_is_lower_bound,
+            pageable=page.ranked,
         ),
     )
 
@@ -50,6 +54,11 @@ def result_notes(query: str, page: SearchPage) -> list[str]:
         notes.append(f"Showing results for *{blocks.escape(corrected)}* (nothing matched what you typed).")
     if page.relaxed:
         notes.append("No project matches every word, so these match some of them.")
+    if page.narrowed:
+        notes.append(
+            "So many projects mention this that only those named or tagged for it are shown;"
+            " add a word or a filter such as `lang:` to narrow down."
+        )
     if page.query.problems:
         ignored = ", ".join(f"`{blocks.escape(p)}`" for p in page.query.problems)
         notes.append(f"I ignored {ignored}.")
@@ -67,14 +76,7 @@ def broader_queries(page: SearchPage) -> list[str]:
 
 
 def popular_topics(session: Session) -> list[str]:
-    rows = session.exec(
-        select(Project.topics)
-        .where(col(Project.removed_at).is_(None), col(Project.archived).is_(False))
-        .order_by(col(Project.activity_score).desc())
-        .limit(2000)
-    ).all()
-    counts = Counter(t.lower() for topics in rows for t in topics)
-    return [topic for topic, _ in counts.most_common(BROWSE_TOPICS)]
+    return vocabulary_for(session).popular_topics[:BROWSE_TOPICS]
 
 
 def find_command(ctx: CommandContext, args: str) -> Reply:

@@ -22,7 +22,16 @@ from chatbot.catalog.vocabulary import correct_terms
 from chatbot.models import Project
 
 COUNT_CAP = 2000  # word rarity only needs an order: counting stops here
-RERANK_LIMIT = 300  # rows fetched in relevance order before the activity boost re-sorts them
+RERANK_LIMIT = 100  # rows fetched in relevance order before the activity boost re-sorts them
+NARROW_ABOVE = 1500  # matches past which only the strongest columns are ranked (SqliteSearch.ranked_match)
+MIN_NARROWED = 20  # ... if that still leaves this many
+# Narrower and narrower: strong columns with synonyms, then the words as typed (which outrank synonyms).
+NARROWING_TIERS = (
+    ("{name title topics}", True),
+    ("{name title}", True),
+    ("{name title topics}", False),
+    ("{name title}", False),
+)
 ACTIVITY_BOOST = 0.25  # at most +25 % relevance for the most active projects
 TYPED_WORD_WEIGHT = 3.0  # up to x4 relevance when the words as typed are in name, title and topics
 # bm25 weights for FTS5 columns: name, title, topics, description, skills, readme
@@ -48,6 +57,8 @@ class SearchPage:
     corrected_terms: list[str] | None = None  # the words actually searched, after typo correction
     total_is_lower_bound: bool = False
     terms: list[str] = field(default_factory=list)
+    ranked: int = 0  # how many results can be paged through (at most RERANK_LIMIT)
+    narrowed: bool = False  # too many matches: only projects with the words in name/title/topics ranked
 
 
 def search_projects(session: Session, query: str, *, limit: int = 5, offset: int = 0) -> SearchPage:
@@ -56,43 +67,54 @@ def search_projects(session: Session, query: str, *, limit: int = 5, offset: int
         return SearchPage(projects=[], total=0, query=parsed)
     backend = PostgresSearch() if session.get_bind().dialect.name == "postgresql" else SqliteSearch()
 
-    ids, total, relaxed = _match(session, backend, parsed)
-    corrected: list[str] | None = None
-    if (not ids or relaxed) and parsed.terms:
-        fixed = correct_terms(session, parsed.terms)
-        if fixed != parsed.terms:
-            retry = SearchQuery(**{**parsed.__dict__, "terms": fixed})
-            fixed_ids, fixed_total, fixed_relaxed = _match(session, backend, retry)
-            if fixed_ids and (not ids or not fixed_relaxed):
-                ids, total, relaxed, corrected = fixed_ids, fixed_total, fixed_relaxed, fixed
-
+    ids, total, relaxed, corrected = _match_with_corrections(session, backend, parsed)
     page_ids = ids[offset : offset + limit]
     rows = session.exec(select(Project).where(col(Project.id).in_(page_ids))).all() if page_ids else []
     by_id = {p.id: p for p in rows}
     return SearchPage(
         projects=[by_id[i] for i in page_ids if i in by_id],
-        total=max(total, len(ids)),
+        total=NARROW_ABOVE if backend.narrowed else max(total, len(ids)),
         query=parsed,
         relaxed=relaxed,
         corrected_terms=corrected,
         # Text searches stop at RERANK_LIMIT matches without counting the rest.
-        total_is_lower_bound=bool(parsed.terms) and len(ids) >= RERANK_LIMIT,
+        total_is_lower_bound=bool(parsed.terms) and (len(ids) >= RERANK_LIMIT or backend.narrowed),
         terms=corrected or parsed.terms,
+        ranked=len(ids),
+        narrowed=backend.narrowed,
     )
 
 
-def _match(session: Session, backend: "Backend", query: SearchQuery) -> tuple[list[int], int, bool]:
-    where, params = _filters(query)
-    if not query.terms:
-        return _filtered_only(session, query, where, params)
-    rows = backend.rows(session, query, where, params, any_word=False)
-    relaxed = False
-    if not rows and len(query.terms) > 1:
-        rows, query = _relaxed_rows(session, backend, query, where, params)
-        relaxed = bool(rows)
-    ids = _rank(rows, query.sort)
-    # Past RERANK_LIMIT matches the reply says "300+": an exact count costs as much as the search itself.
-    return ids, len(ids), relaxed
+def _match_with_corrections(
+    session: Session, backend: "Backend", parsed: SearchQuery
+) -> tuple[list[int], int, bool, list[str] | None]:
+    """Every word as typed; else every word with typos corrected; else some of the words (relaxed)."""
+    where, params = _filters(parsed)
+    if not parsed.terms:
+        return (*_filtered_only(session, parsed, where, params), None)
+    rows = backend.rows(session, parsed, where, params, any_word=False)
+    if rows:
+        return _ranked(rows, parsed.sort, relaxed=False, corrected=None)
+    fixed = correct_terms(session, parsed.terms)
+    retry = SearchQuery(**{**parsed.__dict__, "terms": fixed}) if fixed != parsed.terms else None
+    if retry is not None:
+        rows = backend.rows(session, retry, where, params, any_word=False)
+        if rows:
+            return _ranked(rows, parsed.sort, relaxed=False, corrected=fixed)
+    for query, corrected in ((parsed, None), (retry, fixed)):
+        if query is not None and len(query.terms) > 1:
+            rows, _ = _relaxed_rows(session, backend, query, where, params)
+            if rows:
+                return _ranked(rows, parsed.sort, relaxed=True, corrected=corrected)
+    return [], 0, False, None
+
+
+def _ranked(
+    rows: Sequence[Any], sort: str, *, relaxed: bool, corrected: list[str] | None
+) -> tuple[list[int], int, bool, list[str] | None]:
+    ids = _rank(rows, sort)
+    # Past RERANK_LIMIT matches the reply says "100+": an exact count costs as much as the search itself.
+    return ids, len(ids), relaxed, corrected
 
 
 def _relaxed_rows(
@@ -198,6 +220,8 @@ def _bind(sql: str, params: Params) -> TextClause:
 
 
 class Backend:
+    narrowed = False  # set when the last ranking left out weaker matches (SqliteSearch.ranked_match)
+
     def rows(
         self,
         session: Session,
@@ -254,7 +278,7 @@ class SqliteSearch(Backend):
         any_word: bool,
     ) -> Sequence[Any]:
         sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
-        bound = {**params, "match": fts5_expression(query.terms, any_word=any_word)}
+        bound = {**params, "match": self.ranked_match(session, query, any_word=any_word)}
         rows = session.execute(_bind(sql, bound), bound).all()
         if not _has_synonyms(query.terms):
             return rows
@@ -263,11 +287,51 @@ class SqliteSearch(Backend):
         typed = [re.compile(r"\b" + re.escape(term[: max(4, len(term) - 2)])) for term in query.terms]
         return [(r[0], r[1] * (1 + TYPED_WORD_WEIGHT * typed_share(typed, r[6:9])), *r[2:6]) for r in rows]
 
+    def ranked_match(self, session: Session, query: SearchQuery, *, any_word: bool) -> str:
+        """The MATCH to rank: all columns, or only the strongest when the words are very common.
+
+        BM25 is computed for every match before the top rows come out (about 1 µs each), so a word found
+        in 20,000 READMEs costs tens of milliseconds. Such searches rank the projects that have the words
+        in their name, title or topics (the fields that outweigh the rest anyway), then only the words as
+        typed there, as long as at least MIN_NARROWED remain; counting (capped) is far cheaper than ranking.
+        """
+        expression = fts5_query(query, any_word=any_word)
+        if self._fts_count(session, expression) <= NARROW_ABOVE:
+            return expression
+        chosen = expression
+        for columns, synonyms in NARROWING_TIERS:
+            narrowed = fts5_query(query, any_word=any_word, columns=columns, synonyms=synonyms)
+            found = self._fts_count(session, narrowed)
+            if found < MIN_NARROWED:
+                continue
+            chosen = narrowed
+            if found <= NARROW_ABOVE:
+                break
+        self.narrowed = chosen != expression
+        return chosen
+
+    def count(
+        self,
+        session: Session,
+        query: SearchQuery,
+        where: list[str],
+        params: dict[str, Any],
+        *,
+        any_word: bool,
+    ) -> int:
+        """Word rarity from the index alone: joining every match to `project` for the filters cost ~10x."""
+        return self._fts_count(session, fts5_query(query, any_word=any_word), cap=COUNT_CAP)
+
+    @staticmethod
+    def _fts_count(session: Session, expression: str, cap: int = NARROW_ABOVE + 1) -> int:
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM project_fts WHERE project_fts MATCH :m LIMIT {cap})"
+        return int(session.execute(text(sql), {"m": expression}).scalar_one())
+
     def match(self, query: SearchQuery, *, any_word: bool) -> tuple[str, str, Params]:
         return (
             "project_fts CROSS JOIN project p ON p.id = project_fts.rowid",
             "project_fts MATCH :match",
-            {"match": fts5_expression(query.terms, any_word=any_word)},
+            {"match": fts5_query(query, any_word=any_word)},
         )
 
 
@@ -322,13 +386,41 @@ def _has_synonyms(terms: Sequence[str]) -> bool:
     return any(len(expand(term)) > 1 for term in terms)
 
 
+def fts5_query(
+    query: SearchQuery, *, any_word: bool, columns: str | None = None, synonyms: bool = True
+) -> str:
+    """The MATCH for a search: its words (in `columns` only, if given), narrowed by the topic and
+    language filters' words.
+
+    The column filters only narrow what FTS5 has to rank (a topic's or language's words in that column);
+    the exact filter is still applied in SQL, so a word-level match can't let a wrong project through.
+    """
+    narrowing = [
+        f"{{{column}}} : {_fts5_phrase(value)}"
+        for column, values in (("topics", query.topics), ("skills", query.languages))
+        for value in values
+        if FTS5_WORD.search(value)
+    ]
+    words = fts5_expression(query.terms, any_word=any_word, synonyms=synonyms)
+    if columns:
+        words = f"{columns} : ({words})"
+    return " AND ".join([*narrowing, f"({words})"]) if narrowing else words
+
+
+FTS5_WORD = re.compile(r"[^\W_]", re.UNICODE)
+
+
+def _fts5_phrase(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 def fts5_expression(terms: Sequence[str], *, any_word: bool, synonyms: bool = True) -> str:
     """An FTS5 MATCH expression in which every user word is a quoted string: no operator gets through."""
     groups = []
     for term in terms:
         alternatives = []
         for i, word in enumerate(expand(term) if synonyms else (term,)):
-            quoted = '"' + word.replace('"', '""') + '"'
+            quoted = _fts5_phrase(word)
             # Prefix matching for what the person typed (not for synonyms), when long enough.
             if i == 0 and len(word) >= 3 and " " not in word:
                 quoted += "*"

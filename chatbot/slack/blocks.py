@@ -201,8 +201,12 @@ def find_results(
     total: int,
     notes: Sequence[str] = (),
     at_least: bool = False,
+    pageable: int | None = None,
 ) -> list[Block]:
-    """Result cards; `notes` are our own (already escaped) remarks: corrections, ignored filters."""
+    """Result cards; `notes` are our own (already escaped) remarks: corrections, ignored filters.
+
+    `pageable`: how many results "Next 5" can reach, when fewer than `total` were ranked.
+    """
     shown_to = offset + len(cards)
     count = f"{total}+" if at_least else str(total)
     summary = f"*{count}* project{'s' if total != 1 else ''} for “{escape(one_line(query, 100))}”"
@@ -214,7 +218,7 @@ def find_results(
     for card in cards:
         blocks.append(divider())
         blocks.extend(project_card(card))
-    if shown_to < total:
+    if shown_to < (total if pageable is None else min(total, pageable)):
         blocks.append(
             actions("find:more", action_button("Next 5", "find_next", {"q": query[:1500], "o": shown_to}))
         )

@@ -167,3 +167,70 @@ def test_topics_with_underscores_and_wildcards(engine: Engine) -> None:
         upsert_projects(session, parse_repos_json(entries).records, FIXED_NOW)
     assert names(engine, "topic:machine_learning") == ["ml-kit"]  # "_" is literal, not a wildcard
     assert names(engine, "topic:machine%") == []
+
+
+def test_topic_and_language_filters_with_text_and_odd_values(engine: Engine) -> None:
+    from chatbot.catalog.portal import parse_repos_json
+    from chatbot.catalog.store import upsert_projects
+
+    def entry(n: int, name: str, language: str, topics: list[str]) -> dict[str, object]:
+        return {
+            "id": n,
+            "name": name,
+            "full_name": f"acme/{name}",
+            "html_url": f"https://g.example/acme/{name}",
+            "description": "A streaming consumer library",
+            "language": language,
+            "_InnerSourceMetadata": {"topics": topics},
+        }
+
+    entries = [
+        entry(1, "cpp-stream", "C++", ["event-streaming"]),
+        entry(2, "py-stream", "Python", ["event-streaming", "kafka"]),
+        entry(3, "go-stream", "Go", ["kafka"]),
+    ]
+    with session_scope(engine) as session:
+        upsert_projects(session, parse_repos_json(entries).records, FIXED_NOW)
+    assert names(engine, "consumer topic:event-streaming lang:c++") == ["cpp-stream"]
+    assert sorted(names(engine, "consumer topic:kafka")) == ["go-stream", "py-stream"]
+    assert names(engine, "consumer topic:kafka lang:go") == ["go-stream"]
+    assert (
+        names(engine, "consumer topic:+++") == []
+    )  # a value with no word in it narrows nothing, breaks nothing
+
+
+def test_very_common_words_rank_the_projects_named_for_them(sqlite_engine: Engine) -> None:
+    # Past NARROW_ABOVE matches only name/title/topics are ranked (BM25 over every README that mentions
+    # a word is the slow part); a word that no name carries still finds its READMEs.
+    from chatbot.catalog.search import NARROW_ABOVE
+
+    projects = [
+        Project(
+            key=f"t:{n}",
+            source="test",
+            name=f"service-{n}",
+            full_name=f"acme/service-{n}",
+            readme_excerpt="Keeps a ledger of quasar events.",
+        )
+        for n in range(NARROW_ABOVE + 100)
+    ]
+    projects += [
+        Project(
+            key=f"l:{n}",
+            source="test",
+            name=f"ledger-{n}",
+            full_name=f"acme/ledger-{n}",
+            description="Ledger",
+        )
+        for n in range(30)
+    ]
+    with session_scope(sqlite_engine) as session:
+        session.add_all(projects)
+    with Session(sqlite_engine) as session:
+        ledger = search_projects(session, "ledger", limit=10)
+        quasar = search_projects(session, "quasar", limit=10)
+    assert [p.name.split("-")[0] for p in ledger.projects] == ["ledger"] * 10
+    assert ledger.narrowed and ledger.total_is_lower_bound and ledger.total >= NARROW_ABOVE  # "1500+"
+    assert ledger.ranked == 30  # "Next 5" pages through what was ranked
+    assert len(quasar.projects) == 10
+    assert all("quasar" in p.readme_excerpt for p in quasar.projects)
