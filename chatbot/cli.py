@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     status = digest_sub.add_parser("status", help="each subscription: schedule, last sent, pauses, failures")
     status.set_defaults(handler=cmd_digest_status)
 
+    nudges = sub.add_parser("nudges", help="who would be nudged about which waiting contribution, and why")
+    mode = nudges.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="only show it (the default): nothing is sent")
+    mode.add_argument("--send", action="store_true", help="run one real pass: send the nudges that are due")
+    nudges.set_defaults(handler=cmd_nudges)
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(title="db commands", metavar="DB_COMMAND")
     up = db_sub.add_parser("upgrade", help="apply migrations up to the newest schema")
@@ -270,6 +276,21 @@ def cmd_digest_status(settings: Settings, args: argparse.Namespace) -> int:
         for d in failed[-5:]:
             print(f"    {d.period_key} (due {when(d.scheduled_for)}): {d.error or 'unknown error'}")
     return 0
+
+
+def cmd_nudges(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.clock import utcnow
+    from chatbot.nudges.jobs import describe_pass, dry_run, nudge_client, run_nudges
+
+    engine = _engine(settings)
+    if not args.send:
+        print("\n".join(describe_pass(dry_run(engine, settings, now=utcnow()))))
+        return 0
+    if not settings.bot_token:
+        raise CliError("SLACK_BOT_TOKEN is not set: `--send` posts the nudges through Slack.")
+    result = run_nudges(engine, nudge_client(settings), settings, now=utcnow())
+    print("\n".join(describe_pass(result)))
+    return 1 if result.report is not None and result.report.failed else 0
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

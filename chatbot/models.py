@@ -253,6 +253,17 @@ class SyncState(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
+class Welcome(SQLModel, table=True):
+    """One person's onboarding: the welcome DM (if one was sent) and the checklist steps they have done."""
+
+    slack_user_id: str = Field(primary_key=True, max_length=40)
+    channel_id: str | None = Field(default=None, max_length=40)  # the DM the welcome went to
+    message_ts: str | None = Field(default=None, max_length=40)  # set once Slack accepted the welcome
+    done_steps: list[str] = _json_list()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
 class SlackEventReceipt(SQLModel, table=True):
     """Slack retries events it thinks were lost; we handle each event_id once."""
 

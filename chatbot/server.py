@@ -2,7 +2,7 @@
 
 Waitress serves one process with a thread pool. With `INNERSOURCE_WORKERS` > 1 (HTTP mode, POSIX), a
 small supervisor binds the port, forks that many waitress processes sharing the listening socket, and
-restarts any that die; only worker 0 runs the scheduler. See docs/decisions/0002 and 0009.
+restarts any that die; only worker 0 runs the scheduler. See docs/decisions/0002.
 """
 
 import contextlib
@@ -24,6 +24,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 
 from chatbot.app import build_app
+from chatbot.nudges.jobs import add_nudge_job
 from chatbot.scheduler import Leader, build_scheduler
 from chatbot.settings import Settings, SettingsError
 from chatbot.webhooks import WebhookReceiver, webhook_wsgi_headers
@@ -197,6 +198,7 @@ def run_worker(
 
     if schedules:
         subscriptions_changed()  # one job per subscription, rebuilt from the table at every start
+        add_nudge_job(scheduler, engine, leader, digest_slack, settings)
     # Other workers leave the rebuild to worker 0's catch-up job (every minute), as other replicas do.
     deps = Deps(
         engine=engine,

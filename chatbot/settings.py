@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from chatbot.nudges.config import NudgeSettings, parse_nudges
+from chatbot.onboarding.config import OnboardingSettings, parse_onboarding
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_THREADS = 4  # per process: more threads only fight over the GIL (benchmarks/find_http.py)
 SOURCE_KINDS = ("github", "gitlab", "gitee", "portal")
@@ -47,6 +50,8 @@ class AppConfig:
     digest_grace_hours: float = 12.0
     digest_contribution_stats: bool = False
     sources: tuple[SourceConfig, ...] = ()
+    nudges: NudgeSettings = field(default_factory=NudgeSettings)
+    onboarding: OnboardingSettings = field(default_factory=OnboardingSettings)
 
 
 @dataclass(frozen=True)
@@ -231,6 +236,8 @@ def parse_app_config(doc: Mapping[str, Any]) -> AppConfig:
         default_name = f"{kind}:{options.get('org') or options.get('group') or options.get('path') or index}"
         sources.append(SourceConfig(kind=kind, name=str(raw.get("name") or default_name), options=options))
 
+    nudges = parse_nudges(doc.get("nudges"), problems)
+    onboarding = parse_onboarding(doc.get("onboarding"), problems)
     guide_url = app.get("guide_url")
     if problems:
         raise SettingsError(problems)
@@ -245,6 +252,8 @@ def parse_app_config(doc: Mapping[str, Any]) -> AppConfig:
         digest_grace_hours=float(grace),
         digest_contribution_stats=stats,
         sources=tuple(sources),
+        nudges=nudges,
+        onboarding=onboarding,
     )
 
 

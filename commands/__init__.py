@@ -1,6 +1,6 @@
 """The `/innersource` subcommands; `build_registry()` lists them in the order help shows them."""
 
-from commands import digest, find, project, subscribe
+from commands import digest, find, nudges, project, skills, subscribe
 from commands.router import Registry
 
 
@@ -13,5 +13,10 @@ def build_registry() -> Registry:
             subscribe.SUBSCRIPTIONS,
             subscribe.UNSUBSCRIBE,
             digest.SUBCOMMAND,
+            nudges.STALE,
+            nudges.NUDGES,
+            nudges.LINK,
+            nudges.UNLINK,
+            skills.SUBCOMMAND,
         ]
     )

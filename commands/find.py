@@ -6,6 +6,7 @@ from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import issue_counts
 from chatbot.catalog.search import SearchPage, search_projects
 from chatbot.catalog.vocabulary import vocabulary_for
+from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks
 from commands.router import CommandContext, Reply, Subcommand, UsageError
 
@@ -80,7 +81,9 @@ def popular_topics(session: Session) -> list[str]:
 
 
 def find_command(ctx: CommandContext, args: str) -> Reply:
-    return find_page(ctx, args)
+    reply = find_page(ctx, args)
+    mark_done(ctx.deps, ctx.slack.client, ctx.user_id, "find")  # the getting-started checklist
+    return reply
 
 
 SUBCOMMAND = Subcommand(

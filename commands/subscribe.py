@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from chatbot.catalog.query import parse_query
 from chatbot.models import Subscription
+from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks
 from commands.router import CommandContext, Reply, Subcommand, UsageError
 from digests.schedule import Schedule, ScheduleError, next_run, parse_subscribe, subscription_schedule
@@ -79,6 +80,7 @@ def subscribe_command(ctx: CommandContext, args: str) -> Reply:
         f"The first one comes {_when(first, schedule)}."
     )
     assert subscription.id is not None
+    mark_done(ctx.deps, ctx.slack.client, ctx.user_id, "subscribe")  # the getting-started checklist
     return Reply(
         text=text,
         blocks=[

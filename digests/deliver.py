@@ -14,41 +14,42 @@ what that costs.
 """
 
 import logging
-import re
 import time
-import urllib.error
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from chatbot.db import session_scope
 from chatbot.models import DigestDelivery, Subscription
+from chatbot.outbox import (
+    PENDING,
+    STALE_PENDING,
+    Sleep,
+    claim_new,
+    claim_stale,
+    finish,
+    post_message,
+    safe_error,
+    touch,
+)
 from digests.compose import compose_digest
 from digests.render import render_digest
 from digests.schedule import Schedule, period_key, previous_run, subscription_schedule
 
 logger = logging.getLogger(__name__)
 
-Sleep = Callable[[float], None]
-
-SENT, SKIPPED, FAILED, PENDING = "sent", "skipped", "failed", "pending"
+SENT, SKIPPED, FAILED = "sent", "skipped", "failed"  # as in chatbot.outbox, plus PENDING
 PAUSED, DUPLICATE, MISSING = "paused", "duplicate", "missing"  # outcomes that leave no row of their own
 ERROR = "error"  # an unexpected exception; a pending row it left is resumed later
 
 ON_DEMAND_PREFIX = "now-"
 FIRST_DIGEST_WINDOW = timedelta(days=7)
-STALE_PENDING = timedelta(minutes=10)
-MAX_ATTEMPTS = 3  # for errors other than rate limits
-BACKOFF_SECONDS = 2.0  # 2 s, then 4 s
-MAX_RATE_LIMIT_WAITS = 10
-MAX_ERROR_LENGTH = 500
 METADATA_EVENT = "innersource_digest"
 
 # Errors that no retry fixes: the subscription is paused and its creator told how to fix it.
@@ -63,7 +64,6 @@ PAUSE_HELP = {
     ),
     "is_archived": "<#{channel}> is archived. Unarchive it, or subscribe another channel instead",
 }
-_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 
 
 @dataclass
@@ -196,7 +196,11 @@ def deliver_one(
                     col(DigestDelivery.period_key) == key,
                 )
             ).first()
-        if existing is None or existing.id is None or not _claim_stale(engine, existing.id, now, stale_after):
+        if (
+            existing is None
+            or existing.id is None
+            or not claim_stale(engine, DigestDelivery, existing.id, now, stale_after)
+        ):
             return DUPLICATE
         delivery_id = existing.id
     options = _Options(sleep, stale_after, quiet_note, with_stats)
@@ -225,47 +229,7 @@ def _claim_new(engine: Engine, sub: Subscription, key: str, run_at: datetime, no
         channel_id=sub.channel_id,
         created_at=now,
     )
-    try:
-        with session_scope(engine) as session:
-            session.add(row)
-            session.flush()
-            return row.id
-    except IntegrityError:
-        return None
-
-
-def _claim_stale(engine: Engine, delivery_id: int, now: datetime, stale_after: timedelta) -> bool:
-    """Take over a pending row untouched for `stale_after`. Atomic: of several racers, one wins."""
-    with session_scope(engine) as session:
-        result = session.exec(
-            update(DigestDelivery)
-            .where(
-                col(DigestDelivery.id) == delivery_id,
-                col(DigestDelivery.status) == PENDING,
-                col(DigestDelivery.created_at) <= now - stale_after,
-            )
-            .values(created_at=now)
-        )
-        return result.rowcount == 1
-
-
-def _touch(engine: Engine, delivery_id: int, at: datetime) -> None:
-    """Show that the owner is alive (while it sleeps on a rate limit)."""
-    with session_scope(engine) as session:
-        session.exec(
-            update(DigestDelivery)
-            .where(col(DigestDelivery.id) == delivery_id, col(DigestDelivery.status) == PENDING)
-            .values(created_at=at)
-        )
-
-
-def _finish(engine: Engine, delivery_id: int, status: str, **values: Any) -> None:
-    with session_scope(engine) as session:
-        session.exec(
-            update(DigestDelivery)
-            .where(col(DigestDelivery.id) == delivery_id)
-            .values(status=status, **values)
-        )
+    return claim_new(engine, row)
 
 
 def _recorded(engine: Engine, keys: set[str]) -> set[tuple[int, str]]:
@@ -326,12 +290,13 @@ def _resume_stale(
     for delivery, sub in stale:
         assert delivery.id is not None and sub.id is not None
         run_at = delivery.scheduled_for or delivery.created_at
-        if not _claim_stale(engine, delivery.id, now, options.stale_after):
+        if not claim_stale(engine, DigestDelivery, delivery.id, now, options.stale_after):
             continue
         late = now - run_at > grace or delivery.period_key.startswith(ON_DEMAND_PREFIX)
         if sub.paused or late:
-            _finish(
+            finish(
                 engine,
+                DigestDelivery,
                 delivery.id,
                 FAILED,
                 error="interrupted before it was confirmed sent; not resent"
@@ -359,10 +324,16 @@ def _deliver_claimed(
         message = _compose(engine, sub, run_at, options)
     except Exception as exc:  # a bug or bad filters: record it rather than leave the row pending
         logger.exception("composing the digest for subscription %s failed", sub.id)
-        _finish(engine, delivery_id, FAILED, error=_safe(f"compose failed: {type(exc).__name__}: {exc}"))
+        finish(
+            engine,
+            DigestDelivery,
+            delivery_id,
+            FAILED,
+            error=safe_error(f"compose failed: {type(exc).__name__}: {exc}"),
+        )
         return FAILED
     if message is None:
-        _finish(engine, delivery_id, SKIPPED)
+        finish(engine, DigestDelivery, delivery_id, SKIPPED)
         return SKIPPED
     text, blocks = message
     assert sub.id is not None
@@ -370,24 +341,40 @@ def _deliver_claimed(
         "event_type": METADATA_EVENT,
         "event_payload": {"subscription_id": sub.id, "delivery_id": delivery_id},
     }
-    result = _post(
+    result = post_message(
         client,
         channel=sub.channel_id,
         text=text,
         blocks=blocks,
         metadata=metadata,
         sleep=options.sleep,
-        heartbeat=lambda slept: _touch(engine, delivery_id, now + timedelta(seconds=slept)),
+        heartbeat=lambda slept: touch(engine, DigestDelivery, delivery_id, now + timedelta(seconds=slept)),
+        final_codes=PAUSE_HELP,
     )
     if result.ts is not None:
-        _finish(engine, delivery_id, SENT, message_ts=result.ts, sent_at=now, attempts=result.attempts)
+        finish(
+            engine,
+            DigestDelivery,
+            delivery_id,
+            SENT,
+            message_ts=result.ts,
+            sent_at=now,
+            attempts=result.attempts,
+        )
         return SENT
     if result.code in PAUSE_HELP:
-        paused_error = _safe(f"{result.error} (subscription paused)")
-        _finish(engine, delivery_id, FAILED, attempts=result.attempts, error=paused_error)
+        paused_error = safe_error(f"{result.error} (subscription paused)")
+        finish(engine, DigestDelivery, delivery_id, FAILED, attempts=result.attempts, error=paused_error)
         _pause(engine, client, sub, result.code, now)
         return PAUSED
-    _finish(engine, delivery_id, FAILED, attempts=result.attempts, error=_safe(result.error or "failed"))
+    finish(
+        engine,
+        DigestDelivery,
+        delivery_id,
+        FAILED,
+        attempts=result.attempts,
+        error=safe_error(result.error or "failed"),
+    )
     return FAILED
 
 
@@ -420,84 +407,6 @@ def window_start(session: Session, sub: Subscription, run_at: datetime) -> datet
 # --- talking to Slack --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _PostResult:
-    ts: str | None
-    attempts: int
-    code: str | None = None  # Slack's error code, when it gave one
-    error: str | None = None  # what to record
-
-
-def _post(
-    client: WebClient,
-    *,
-    channel: str,
-    text: str,
-    blocks: list[dict[str, Any]],
-    metadata: dict[str, Any],
-    sleep: Sleep,
-    heartbeat: Callable[[float], None],
-) -> _PostResult:
-    """chat.postMessage with the retry rules: 429 waits Retry-After (not counted as an attempt); a channel
-    that refuses us stops at once; other errors are retried with backoff up to MAX_ATTEMPTS. A request
-    that may have reached Slack without an answer (a read timeout, a dropped connection) is not retried:
-    resending it could post the digest twice."""
-    attempts = failures = rate_waits = 0
-    slept = 0.0
-    while True:
-        attempts += 1
-        try:
-            response = client.chat_postMessage(
-                channel=channel,
-                text=text,
-                blocks=blocks,
-                metadata=metadata,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-            return _PostResult(ts=str(response["ts"]), attempts=attempts)
-        except SlackApiError as exc:
-            status = exc.response.status_code
-            data = exc.response.data
-            code = str(data.get("error") or "") if isinstance(data, dict) else ""
-            if status == 429 and rate_waits < MAX_RATE_LIMIT_WAITS:
-                rate_waits += 1
-                attempts -= 1
-                wait = _retry_after(exc.response.headers)
-                sleep(wait)
-                slept += wait
-                heartbeat(slept)
-                continue
-            error = f"chat.postMessage: HTTP {status} {code or 'error'}"
-            if code in PAUSE_HELP:
-                return _PostResult(ts=None, attempts=attempts, code=code, error=error)
-        except urllib.error.URLError as exc:  # raised while connecting or sending: Slack never saw it
-            code, error = None, f"chat.postMessage: cannot reach Slack: {exc.reason}"
-        except Exception as exc:  # read timeout, connection dropped mid-answer: it may have been posted
-            error = f"chat.postMessage: no answer from Slack ({type(exc).__name__}); not retried"
-            return _PostResult(ts=None, attempts=attempts, error=error)
-        failures += 1
-        if failures >= MAX_ATTEMPTS:
-            return _PostResult(
-                ts=None, attempts=attempts, code=code, error=f"{error} (after {failures} tries)"
-            )
-        wait = BACKOFF_SECONDS * 2 ** (failures - 1)
-        sleep(wait)
-        slept += wait
-        heartbeat(slept)
-
-
-def _retry_after(headers: Any) -> float:
-    lowered = {str(k).lower(): v for k, v in dict(headers or {}).items()}
-    value = lowered.get("retry-after")
-    if isinstance(value, list):
-        value = value[0] if value else None
-    try:
-        return max(1.0, float(value)) if value is not None else 1.0
-    except (TypeError, ValueError):
-        return 1.0
-
-
 def _pause(engine: Engine, client: WebClient, sub: Subscription, code: str, now: datetime) -> None:
     reason = {
         "not_in_channel": "the bot is not in the channel",
@@ -526,11 +435,6 @@ def _tell_creator(client: WebClient, sub: Subscription, code: str) -> None:
         client.chat_postMessage(channel=str(opened["channel"]["id"]), text=text)
     except (SlackApiError, OSError, KeyError, TypeError) as exc:
         logger.warning("could not tell %s that subscription %s is paused: %s", sub.created_by, sub.id, exc)
-
-
-def _safe(error: str) -> str:
-    """Error text fit for the database and `digest status`: no tokens, bounded length."""
-    return _TOKEN.sub("[token]", error)[:MAX_ERROR_LENGTH]
 
 
 def _interleave_channels(due: list[tuple[Subscription, datetime]]) -> list[tuple[Subscription, datetime]]:

@@ -11,7 +11,8 @@ from sqlmodel import Session
 from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import GOOD_FIRST_ISSUE, issue_counts, open_labelled_issues
 from chatbot.models import Project
-from chatbot.slack import blocks
+from chatbot.onboarding.welcome import mark_done
+from chatbot.slack import blocks, events, nudge_actions
 from chatbot.slack.gateway import SlackGateway
 from commands import find
 from commands.router import CommandContext, Deps, Registry, Reply, dispatch
@@ -38,6 +39,8 @@ def register(app: App, deps: Deps, registry: Registry, *, slack_api: bool = True
     app.action("unsubscribe")(unsubscribe_action)
     app.action("edit_subscription")(edit_subscription_action)
     app.view("edit_subscription")(edit_subscription_submission)
+    events.register(app)
+    nudge_actions.register(app, deps)
 
 
 def command_context(context: BoltContext, body: dict[str, Any]) -> CommandContext:
@@ -101,6 +104,7 @@ def good_first_issues_action(ack: Ack, body: dict[str, Any], respond: Respond, c
         text = f"{blocks.escape(title)} has no open good first issues right now."
         respond(text=text, blocks=blocks.notice(text), replace_original=False)
         return
+    mark_done(ctx.deps, ctx.slack.client, ctx.user_id, "first_issue")
     lines = [f"• {blocks.link(i.url, blocks.one_line(i.title, 150))}" for i in issues]
     text = f"*Good first issues in {blocks.escape(title)}*\n" + "\n".join(lines)
     respond(text=f"Good first issues in {title}", blocks=blocks.notice(text), replace_original=False)

@@ -1,0 +1,66 @@
+"""The buttons of a nudge: Open (a link: only acknowledged), Snooze 1 / 3 days, I'm on it, Not mine."""
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from chatbot.nudges.answers import NOT_MINE, ON_IT, SNOOZE, record_answer
+from chatbot.slack import blocks
+from chatbot.slack.nudge_blocks import NOT_MINE as NOT_MINE_ACTION
+from chatbot.slack.nudge_blocks import ON_IT as ON_IT_ACTION
+from chatbot.slack.nudge_blocks import OPEN, SNOOZE_1, SNOOZE_3, answered
+from commands.router import Deps
+
+logger = logging.getLogger(__name__)
+
+ANSWERS = {
+    SNOOZE_1: (SNOOZE, 1.0),
+    SNOOZE_3: (SNOOZE, 3.0),
+    ON_IT_ACTION: (ON_IT, 0.0),
+    NOT_MINE_ACTION: (NOT_MINE, 0.0),
+}
+
+
+def register(app: App, deps: Deps) -> None:
+    def on_open(ack: Ack) -> None:
+        ack()
+
+    def on_answer(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        answer_nudge(deps, body, respond)
+
+    app.action(OPEN)(on_open)
+    for action_id in ANSWERS:
+        app.action(action_id)(on_answer)
+
+
+def answer_nudge(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
+    """Store what the clicker answered, then show it in place of the item's buttons."""
+    try:
+        action = body["actions"][0]
+        what, days = ANSWERS[action["action_id"]]
+        contribution_id = int(action["value"])
+        user = str(body["user"]["id"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        respond(text="That button has expired.", replace_original=False, response_type="ephemeral")
+        return
+    result = record_answer(
+        deps.engine, user, contribution_id, what, now=deps.clock(), settings=deps.settings, days=days
+    )
+    message = body.get("message") or {}
+    if result.ok and isinstance(message.get("blocks"), list):
+        respond(
+            text=str(message.get("text") or "Nudge"),
+            blocks=answered(message["blocks"], contribution_id, result.note),
+            replace_original=True,
+        )
+    else:
+        respond(text=result.note, blocks=blocks.notice(result.note), replace_original=False)
+    if result.follow_up:
+        respond(
+            text=result.follow_up,
+            blocks=blocks.notice(result.follow_up),
+            replace_original=False,
+            response_type="ephemeral",
+        )
