@@ -1,0 +1,1 @@
+"""Onboarding: the welcome DM and its checklist, plain-words DMs, skills and issue recommendations."""
