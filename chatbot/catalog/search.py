@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from chatbot.catalog.query import SearchQuery, parse_query
 from chatbot.catalog.synonyms import expand
-from chatbot.catalog.vocabulary import correct_terms
+from chatbot.catalog.vocabulary import correct_terms, vocabulary_for
 from chatbot.models import Project
 
 COUNT_CAP = 2000  # word rarity only needs an order: counting stops here
@@ -296,6 +296,8 @@ class SqliteSearch(Backend):
         typed there, as long as at least MIN_NARROWED remain; counting (capped) is far cheaper than ranking.
         """
         expression = fts5_query(query, any_word=any_word)
+        if not _may_be_common(session, query, any_word=any_word):
+            return expression
         if self._fts_count(session, expression) <= NARROW_ABOVE:
             return expression
         chosen = expression
@@ -324,8 +326,11 @@ class SqliteSearch(Backend):
 
     @staticmethod
     def _fts_count(session: Session, expression: str, cap: int = NARROW_ABOVE + 1) -> int:
+        # Straight to the driver (no statement compiling, caching or result wrapping): this small query
+        # runs up to five times in one search.
         sql = f"SELECT count(*) FROM (SELECT 1 FROM project_fts WHERE project_fts MATCH :m LIMIT {cap})"
-        return int(session.execute(text(sql), {"m": expression}).scalar_one())
+        row = session.connection().exec_driver_sql(sql, {"m": expression}).first()
+        return int(row[0]) if row is not None else 0
 
     def match(self, query: SearchQuery, *, any_word: bool) -> tuple[str, str, Params]:
         return (
@@ -366,6 +371,24 @@ class PostgresSearch(Backend):
             "p.search_vector @@ q",
             {"tsquery": tsquery_expression(query.terms, any_word=any_word)},
         )
+
+
+def _may_be_common(session: Session, query: SearchQuery, *, any_word: bool) -> bool:
+    """Could this match more than NARROW_ABOVE projects? An estimate from the vocabulary's word counts,
+    so that most searches skip counting in the index (which costs as much as ranking on a small catalog).
+
+    A word seen in few projects' names and descriptions keeps a strict search small; words known only
+    from READMEs are not counted, so such a search is ranked in full (slower, never wrong).
+    """
+    counts = vocabulary_for(session).document_counts
+    if not counts:
+        return True
+    per_term = [
+        sum(counts.get(word, 0) for alternative in expand(term) for word in TSQUERY_WORD.findall(alternative))
+        for term in query.terms
+    ]
+    estimate = sum(per_term) if any_word else min(per_term, default=0)
+    return estimate > NARROW_ABOVE // 2
 
 
 TYPED_FIELD_WEIGHTS = (3.0, 2.0, 2.0)  # name, title, topics

@@ -33,6 +33,9 @@ class Vocabulary:
     words: set[str] = field(default_factory=set)
     by_initial: dict[str, list[str]] = field(default_factory=dict)
     popular_topics: list[str] = field(default_factory=list)  # most common first
+    # In how many projects each word appears outside the README: tells a search whether its words are
+    # common enough to be worth counting in the index (chatbot.catalog.search).
+    document_counts: Counter[str] = field(default_factory=Counter)
     version: tuple[int, object] = (0, None)
     checked_at: float = 0.0
 
@@ -82,6 +85,7 @@ def _catalog_version(session: Session) -> tuple[int, object]:
 def build_vocabulary(session: Session) -> Vocabulary:
     strong: set[str] = set()
     description_counts: Counter[str] = Counter()
+    document_counts: Counter[str] = Counter()
     active: list[tuple[int, int, str]] = []  # (activity, id, topics): a heap of the most active projects
     # Plain columns, no ORM objects: at 100,000 projects this is the difference between 1 s and 15 s.
     rows = session.execute(
@@ -92,9 +96,13 @@ def build_vocabulary(session: Session) -> Vocabulary:
         )
     )
     for name, title, language, topics, skills, description, project_id, activity, archived in rows:
-        for value in (name, title, language, topics, skills):
-            strong.update(w.lower() for w in WORD.findall(value or ""))
-        description_counts.update(w.lower() for w in WORD.findall(description or ""))
+        named = {
+            w.lower() for value in (name, title, language, topics, skills) for w in WORD.findall(value or "")
+        }
+        described = {w.lower() for w in WORD.findall(description or "")}
+        strong.update(named)
+        description_counts.update(described)
+        document_counts.update(named | described)
         if not archived and topics:
             entry = (activity or 0, -project_id, topics)
             if len(active) < POPULAR_AMONG:
@@ -108,7 +116,12 @@ def build_vocabulary(session: Session) -> Vocabulary:
     by_initial: dict[str, list[str]] = {}
     for word in sorted(strong):
         by_initial.setdefault(word[0], []).append(word)
-    return Vocabulary(words=strong, by_initial=by_initial, popular_topics=_topic_ranking(active))
+    return Vocabulary(
+        words=strong,
+        by_initial=by_initial,
+        popular_topics=_topic_ranking(active),
+        document_counts=document_counts,
+    )
 
 
 def _topic_ranking(active: list[tuple[int, int, str]]) -> list[str]:

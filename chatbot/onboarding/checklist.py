@@ -11,7 +11,7 @@ from typing import Literal, get_args
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from chatbot.db import session_scope
 from chatbot.models import Welcome
@@ -83,8 +83,18 @@ def remember_message(engine: Engine, slack_user_id: str, channel_id: str, ts: st
             session.add(row)
 
 
+def _done_steps(engine: Engine, slack_user_id: str) -> list[str]:
+    with engine.connect() as connection:
+        raw = connection.execute(
+            select(Welcome.done_steps).where(col(Welcome.slack_user_id) == slack_user_id)
+        ).scalar_one_or_none()
+    return list(raw or [])
+
+
 def record_step(engine: Engine, slack_user_id: str, step: Step, now: datetime) -> Welcome | None:
     """Mark the step done; returns the row when that changed something (None when it was done already)."""
+    if step in _done_steps(engine, slack_user_id):
+        return None  # the common case (every find calls this): one indexed read, no transaction
     for _attempt in range(2):
         try:
             with session_scope(engine) as session:

@@ -160,7 +160,7 @@ def test_a_very_common_word_says_which_projects_it_shows(engine: Engine, ctx: Co
     if engine.dialect.name != "sqlite":
         pytest.skip("only the SQLite ranking narrows very common words")
     readme_only = [
-        Project(key=f"t:{n}", source="t", name=f"svc-{n}", full_name=f"a/svc-{n}", readme_excerpt="a ledger")
+        Project(key=f"t:{n}", source="t", name=f"svc-{n}", full_name=f"a/svc-{n}", description="a ledger")
         for n in range(NARROW_ABOVE + 50)
     ]
     named = [
