@@ -54,6 +54,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Read the file through a memory map (no copy into each connection's page cache) and keep more pages
+    # per connection: the full-text index is read on every search (benchmarks/search_latency.py).
+    cursor.execute("PRAGMA mmap_size=268435456")
+    cursor.execute("PRAGMA cache_size=-16000")
     cursor.close()
 
 
