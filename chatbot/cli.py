@@ -4,6 +4,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import OperationalError
 
@@ -93,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode = nudges.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="only show it (the default): nothing is sent")
     mode.add_argument("--send", action="store_true", help="run one real pass: send the nudges that are due")
+    nudges.add_argument(
+        "--at",
+        metavar="WHEN",
+        help="dry run as of another time, e.g. 2026-11-23T10:00Z (ISO 8601; UTC when no offset is given)",
+    )
     nudges.set_defaults(handler=cmd_nudges)
 
     db = sub.add_parser("db", help="database schema")
@@ -283,14 +289,25 @@ def cmd_nudges(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.nudges.jobs import describe_pass, dry_run, nudge_client, run_nudges
 
     engine = _engine(settings)
+    if args.at and args.send:
+        raise CliError("--at only goes with a dry run: nudges are sent at the time they are due.")
+    now = _parse_when(args.at) if args.at else utcnow()
     if not args.send:
-        print("\n".join(describe_pass(dry_run(engine, settings, now=utcnow()))))
+        print("\n".join(describe_pass(dry_run(engine, settings, now=now))))
         return 0
     if not settings.bot_token:
         raise CliError("SLACK_BOT_TOKEN is not set: `--send` posts the nudges through Slack.")
     result = run_nudges(engine, nudge_client(settings), settings, now=utcnow())
     print("\n".join(describe_pass(result)))
     return 1 if result.report is not None and result.report.failed else 0
+
+
+def _parse_when(raw: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise CliError(f"--at {raw!r} is not a date and time such as 2026-11-23T10:00Z") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -67,3 +67,23 @@ def test_send_runs_one_real_pass(
     assert sent == len(fake_slack.calls("chat.postMessage")) == len(nudge_rows(seeded))
     assert main(["nudges", "--send"]) == 0  # a second pass right after sends nothing new
     assert len(fake_slack.calls("chat.postMessage")) == sent
+
+
+def test_a_dry_run_as_of_another_time(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    monday = saturday + timedelta(days=2)
+
+    assert main(["nudges", "--dry-run", "--at", saturday.strftime("%Y-%m-%dT%H:%MZ")]) == 0
+    out = capsys.readouterr().out
+    assert "Would send 0 messages" in out and "not a working day there (Sat" in out
+    assert main(["nudges", "--at", monday.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert f"Nudges at {monday:%Y-%m-%d} 10:00 UTC" in out and "DM to U0NW" in out
+    assert nudge_rows(seeded) == []
+
+    assert main(["nudges", "--at", "next tuesday"]) == 2
+    assert "is not a date and time" in capsys.readouterr().err
+    assert main(["nudges", "--send", "--at", monday.isoformat()]) == 2
