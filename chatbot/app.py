@@ -28,6 +28,7 @@ def build_app(deps: Deps, *, client: WebClient | None = None, local: bool = Fals
             authorize=_local_authorize,
             client=client or WebClient(base_url="http://127.0.0.1:9/api/", timeout=1),
             listener_executor=executor,
+            process_before_response=True,
             request_verification_enabled=False,
             ssl_check_enabled=False,
             url_verification_enabled=False,
@@ -41,6 +42,9 @@ def build_app(deps: Deps, *, client: WebClient | None = None, local: bool = Fals
             listener_executor=executor,
             # In Socket Mode the request is authenticated by the websocket connection itself.
             request_verification_enabled=not settings.socket_mode,
+            # Listeners run on the request thread; those that work after their ack use
+            # chatbot.slack.acks.after_ack (docs/decisions/0001).
+            process_before_response=True,
         )
     listeners.register(app, deps, commands.build_registry(), slack_api=not local)
     return app

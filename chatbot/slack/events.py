@@ -26,6 +26,7 @@ from chatbot.onboarding.intents import Intent, classify
 from chatbot.onboarding.skills import SkillsError, stored_skills
 from chatbot.onboarding.welcome import mark_done, send_welcome
 from chatbot.slack import home_blocks
+from chatbot.slack.acks import after_ack
 from chatbot.slack.gateway import SlackGateway
 from commands.router import CommandContext, Deps, Reply
 from commands.skills import store_skills
@@ -37,17 +38,19 @@ RECEIPTS_KEPT = timedelta(days=2)  # Slack retries within minutes; older receipt
 
 def register(app: App) -> None:
     """Needs the `deps` middleware of chatbot.slack.listeners (it registers this)."""
-    app.event("team_join")(team_join)
-    app.event("message")(direct_message)
-    app.event("app_mention")(mention)
-    app.event("app_home_opened")(home_opened)
-    app.action(home_blocks.EDIT_SKILLS)(open_skills_form)
+    # Events and buttons acknowledge at once and work afterwards (chatbot.slack.acks); form submissions
+    # answer in their acknowledgement (validation errors) and hand what follows to the background.
+    app.event("team_join")(after_ack(team_join))
+    app.event("message")(after_ack(direct_message))
+    app.event("app_mention")(after_ack(mention))
+    app.event("app_home_opened")(after_ack(home_opened))
+    app.action(home_blocks.EDIT_SKILLS)(after_ack(open_skills_form))
     app.view(home_blocks.EDIT_SKILLS)(skills_form_submitted)
-    app.action(home_blocks.LINK_IDENTITY)(form_opener(home_blocks.link_identity_modal))
+    app.action(home_blocks.LINK_IDENTITY)(after_ack(form_opener(home_blocks.link_identity_modal)))
     app.view(home_blocks.LINK_IDENTITY)(link_form_submitted)
-    app.action(home_blocks.SEARCH)(form_opener(home_blocks.search_modal))
+    app.action(home_blocks.SEARCH)(after_ack(form_opener(home_blocks.search_modal)))
     app.view(home_blocks.SEARCH)(search_form_submitted)
-    app.action(home_blocks.PICK_ISSUE)(issue_picked)
+    app.action(home_blocks.PICK_ISSUE)(after_ack(issue_picked))
     app.action(home_blocks.GUIDE)(_ack)
 
 
@@ -197,7 +200,7 @@ def skills_form_submitted(
         return
     ack()
     note = f"Saved your skills: {home_blocks.skills_text(skills)}." if skills else "Cleared your skills."
-    publish_home(ctx.deps, client, ctx.user_id, notes=[note])
+    ctx.deps.run_in_background(lambda: publish_home(ctx.deps, client, ctx.user_id, notes=[note]))
 
 
 def form_opener(build: Callable[[], dict[str, Any]]) -> Callable[[Ack, dict[str, Any], WebClient], None]:
@@ -222,7 +225,7 @@ def link_form_submitted(
         ack(response_action="errors", errors={"login": html.unescape(result.message.replace("`", ""))})
         return
     ack()
-    publish_home(deps, client, user_id, notes=[result.message])
+    deps.run_in_background(lambda: publish_home(deps, client, user_id, notes=[result.message]))
 
 
 def search_form_submitted(
@@ -234,6 +237,10 @@ def search_form_submitted(
         return
     ack()
     ctx = _context(context, body, client)
+    ctx.deps.run_in_background(lambda: send_search_results(ctx, client, query))
+
+
+def send_search_results(ctx: CommandContext, client: WebClient, query: str) -> None:
     reply = answer(Intent("search", query), ctx)
     try:
         channel = client.conversations_open(users=ctx.user_id)["channel"]["id"]

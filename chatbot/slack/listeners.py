@@ -13,6 +13,7 @@ from chatbot.catalog.queries import GOOD_FIRST_ISSUE, issue_counts, open_labelle
 from chatbot.models import Project
 from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks, events, nudge_actions
+from chatbot.slack.acks import after_ack
 from chatbot.slack.gateway import SlackGateway
 from commands import find
 from commands.router import CommandContext, Deps, Registry, Reply, dispatch
@@ -32,12 +33,12 @@ def register(app: App, deps: Deps, registry: Registry, *, slack_api: bool = True
 
     app.use(inject)
     app.command("/innersource")(innersource_command)
-    app.action("share_project")(share_project_action)
-    app.action("good_first_issues")(good_first_issues_action)
-    app.action("find_next")(find_next_action)
+    app.action("share_project")(after_ack(share_project_action))
+    app.action("good_first_issues")(after_ack(good_first_issues_action))
+    app.action("find_next")(after_ack(find_next_action))
     app.action("contribute")(ack_only)
-    app.action("unsubscribe")(unsubscribe_action)
-    app.action("edit_subscription")(edit_subscription_action)
+    app.action("unsubscribe")(after_ack(unsubscribe_action))
+    app.action("edit_subscription")(after_ack(edit_subscription_action))
     app.view("edit_subscription")(edit_subscription_submission)
     events.register(app)
     nudge_actions.register(app, deps)

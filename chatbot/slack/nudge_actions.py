@@ -7,6 +7,7 @@ from slack_bolt import Ack, App, Respond
 
 from chatbot.nudges.answers import NOT_MINE, ON_IT, SNOOZE, record_answer
 from chatbot.slack import blocks
+from chatbot.slack.acks import after_ack
 from chatbot.slack.nudge_blocks import NOT_MINE as NOT_MINE_ACTION
 from chatbot.slack.nudge_blocks import ON_IT as ON_IT_ACTION
 from chatbot.slack.nudge_blocks import OPEN, SNOOZE_1, SNOOZE_3, answered
@@ -26,13 +27,12 @@ def register(app: App, deps: Deps) -> None:
     def on_open(ack: Ack) -> None:
         ack()
 
-    def on_answer(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def on_answer(body: dict[str, Any], respond: Respond) -> None:
         answer_nudge(deps, body, respond)
 
     app.action(OPEN)(on_open)
     for action_id in ANSWERS:
-        app.action(action_id)(on_answer)
+        app.action(action_id)(after_ack(on_answer))
 
 
 def answer_nudge(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
