@@ -6,7 +6,7 @@ SLACK_API_URL = the fake Slack (tests/fakes/slack.py) running in this process. T
 its own httpx client, send 50 signed `/innersource find ...` slash commands each (queries sampled as in
 search_latency.py) and time each request from send to reply (Slack's ack deadline is 3 seconds):
 
-    .venv/bin/python benchmarks/find_http.py [--projects 5000] [--users 20] [--requests 50] [--threads N]
+    .venv/bin/python benchmarks/find_http.py [--workers N] [--threads N] [--projects 5000] [--users 20] [--requests 50]
 
 Exits non-zero when a target is missed: p95 ≤ 100 ms, no reply slower than 3 s, every reply a 200 with
 the find results (unless --no-fail).
