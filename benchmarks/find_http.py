@@ -2,11 +2,12 @@
 
 Starts `python -m chatbot.cli serve` as a subprocess, the way tests/test_e2e_http.py does: HTTP mode on a
 free loopback port, DATABASE_URL = an SQLite file holding the generated catalog (benchmarks/corpus.py),
-SLACK_API_URL = the fake Slack (tests/fakes/slack.py) running in this process. Then 20 threads, each with
-its own httpx client, send 50 signed `/innersource find ...` slash commands each (queries sampled as in
-search_latency.py) and time each request from send to reply (Slack's ack deadline is 3 seconds):
+SLACK_API_URL = the fake Slack (tests/fakes/slack.py) running in this process. Then 20 users, each on its
+own keep-alive connection (one asyncio loop drives them all), send 50 signed `/innersource find ...`
+slash commands each, back to back (queries sampled as in search_latency.py), and each request is timed
+from send to reply (Slack's ack deadline is 3 seconds). The app's CPU time per request is reported too:
 
-    .venv/bin/python benchmarks/find_http.py [--workers N] [--threads N] [--projects 5000] [--users 20] [--requests 50]
+    .venv/bin/python benchmarks/find_http.py [--workers N] [--threads N] [--projects N] [--users 20]
 
 Exits non-zero when a target is missed: p95 ≤ 100 ms, no reply slower than 3 s, every reply a 200 with
 the find results (unless --no-fail).
