@@ -19,6 +19,7 @@ from http import HTTPStatus
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
@@ -39,6 +40,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 WEBHOOK_PATH = "/github/webhook"
 MAX_WEBHOOK_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+WORKER_RESTART_PAUSE = 1.0  # seconds; a worker that dies at once is not restarted faster than this
 
 
 def make_wsgi_app(
@@ -169,9 +171,6 @@ def supervise(settings: Settings, engine: Engine, workers: int) -> int:
     return 0
 
 
-WORKER_RESTART_PAUSE = 1.0
-
-
 def run_worker(
     settings: Settings,
     engine: Engine,
@@ -183,28 +182,9 @@ def run_worker(
     """One serving process: Bolt behind waitress (on `listener` when the supervisor bound the port)."""
     from waitress.server import create_server
 
-    leader = Leader(engine)
-    scheduler = build_scheduler(settings, engine, leader)
-    digest_slack = digest_client(settings)
-
-    options = DigestOptions(
-        grace=timedelta(hours=settings.app.digest_grace_hours),
-        quiet_note=settings.app.digest_quiet_note,
-        with_stats=settings.app.digest_contribution_stats,
-    )
-
-    def subscriptions_changed() -> None:
-        sync_digest_jobs(scheduler, engine, leader, digest_slack, options=options)
-
-    if schedules:
-        subscriptions_changed()  # one job per subscription, rebuilt from the table at every start
-        add_nudge_job(scheduler, engine, leader, digest_slack, settings)
-    # Other workers leave the rebuild to worker 0's catch-up job (every minute), as other replicas do.
-    deps = Deps(
-        engine=engine,
-        settings=settings,
-        on_subscriptions_changed=subscriptions_changed if schedules else None,
-    )
+    # Other workers leave schedule changes to worker 0's catch-up job (every minute), as other replicas do.
+    scheduler, subscriptions_changed = build_schedules(settings, engine) if schedules else (None, None)
+    deps = Deps(engine=engine, settings=settings, on_subscriptions_changed=subscriptions_changed)
     app = build_app(deps)
     webhook = build_webhook_receiver(settings, engine)
     connected: Callable[[], bool] | None = None
@@ -239,7 +219,7 @@ def run_worker(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    if schedules:
+    if scheduler is not None:
         scheduler.start()
     threading.Thread(target=warm_up, args=(engine,), name="warm-up", daemon=True).start()
     if webhook is not None:
@@ -250,13 +230,33 @@ def run_worker(
         # waitress raises once its sockets are closed by stop(); that is the normal way out.
         pass
     finally:
-        if schedules:
+        if scheduler is not None:
             scheduler.shutdown(wait=False)
         if webhook is not None:
             webhook.stop()
         if socket_handler is not None:
             socket_handler.close()  # type: ignore[no-untyped-call]
     return 0
+
+
+def build_schedules(settings: Settings, engine: Engine) -> tuple[BackgroundScheduler, Callable[[], None]]:
+    """The scheduler with its sync, digest and nudge jobs (not started), and the call that rebuilds the
+    digest jobs after subscriptions change."""
+    leader = Leader(engine)
+    scheduler = build_scheduler(settings, engine, leader)
+    slack = digest_client(settings)
+    options = DigestOptions(
+        grace=timedelta(hours=settings.app.digest_grace_hours),
+        quiet_note=settings.app.digest_quiet_note,
+        with_stats=settings.app.digest_contribution_stats,
+    )
+
+    def subscriptions_changed() -> None:
+        sync_digest_jobs(scheduler, engine, leader, slack, options=options)
+
+    subscriptions_changed()  # one job per subscription, rebuilt from the table at every start
+    add_nudge_job(scheduler, engine, leader, slack, settings)
+    return scheduler, subscriptions_changed
 
 
 def warm_up(engine: Engine) -> None:

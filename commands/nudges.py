@@ -30,14 +30,16 @@ def nudges_command(ctx: CommandContext, args: str) -> Reply:
     if choice not in ("", "on", "off", "status"):
         raise UsageError(f"`{choice[:40]}` is neither `on` nor `off`.")
     with Session(ctx.deps.engine) as session:
+        person: Person | None
         if choice in ("on", "off"):
             person = person_for(session, ctx.user_id)
             person.nudges_enabled = choice == "on"
             person.updated_at = ctx.deps.clock()
             session.add(person)
             session.commit()
-        person_row = session.exec(select(Person).where(col(Person.slack_user_id) == ctx.user_id)).first()
-        enabled = person_row.nudges_enabled if person_row is not None else True
+        else:
+            person = _person(session, ctx.user_id)
+        enabled = person.nudges_enabled if person is not None else True
         links = [f"{i.forge} {blocks.code(i.login, 60)}" for i in links_of(session, ctx.user_id)]
         waiting = contributions_waiting_on(
             session, ctx.user_id, now=ctx.deps.clock(), settings=ctx.deps.settings
@@ -98,8 +100,12 @@ def _result_reply(ok: bool, message: str, subcommand: Subcommand) -> Reply:
     return Reply(text=message, blocks=blocks.notice(f":information_source: {message}\n{usage}"))
 
 
+def _person(session: Session, slack_user_id: str) -> Person | None:
+    return session.exec(select(Person).where(col(Person.slack_user_id) == slack_user_id)).first()
+
+
 def _timezone(session: Session, ctx: CommandContext) -> str | None:
-    person = session.exec(select(Person).where(col(Person.slack_user_id) == ctx.user_id)).first()
+    person = _person(session, ctx.user_id)
     return (person.timezone if person else None) or ctx.slack.user_timezone(ctx.user_id)
 
 

@@ -332,13 +332,6 @@ class SqliteSearch(Backend):
         row = session.connection().exec_driver_sql(sql, {"m": expression}).first()
         return int(row[0]) if row is not None else 0
 
-    def match(self, query: SearchQuery, *, any_word: bool) -> tuple[str, str, Params]:
-        return (
-            "project_fts CROSS JOIN project p ON p.id = project_fts.rowid",
-            "project_fts MATCH :match",
-            {"match": fts5_query(query, any_word=any_word)},
-        )
-
 
 class PostgresSearch(Backend):
     def rows(

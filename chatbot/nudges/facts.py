@@ -19,9 +19,9 @@ from chatbot.nudges.policy import (
     ProjectFacts,
     SentNudge,
 )
+from chatbot.outbox import STALE_PENDING
 from chatbot.settings import Settings
 
-STALE_PENDING = timedelta(minutes=10)  # as for digests: a pending row older than this is resumed
 SENT_LOOKBACK = timedelta(days=3)  # enough to know what each person got "today" in any timezone
 ONCE_LOOKBACK = timedelta(days=90)  # channel posts and author nudges happen once per contribution
 

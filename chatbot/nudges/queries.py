@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from chatbot.models import ForgeIdentity, Person, Project, ProjectOwner
@@ -75,14 +75,7 @@ def stale_contributions(
     (`project` matches a full name or a name, case-insensitively). Longest wait first."""
     project_ids: set[int] | None = None
     if project is not None:
-        wanted = project.strip().lower()
-        project_ids = {
-            pid
-            for pid, full_name, name in session.exec(
-                select(Project.id, Project.full_name, Project.name)
-            ).all()
-            if pid is not None and wanted in (full_name.lower(), name.lower())
-        }
+        project_ids = {pid for pid in session.exec(select(Project.id).where(_named(project))).all() if pid}
     facts = load_facts(session, now, project_ids=project_ids)
     tz = zone(timezone, settings.app.default_timezone)
     found = [w for w in waiting(facts, policy_config(settings)) if w.waits_on == WAITS_ON_OWNERS]
@@ -92,15 +85,13 @@ def stale_contributions(
 
 def find_projects(session: Session, name: str) -> list[str]:
     """Full names of catalog projects called `name` (full or short name), for "did you mean"."""
+    return sorted(session.exec(select(Project.full_name).where(_named(name))).all())
+
+
+def _named(name: str) -> ColumnElement[bool]:
+    """A project called `name`: its full name or its short name, case-insensitively."""
     wanted = name.strip().lower()
-    return sorted(
-        p.full_name
-        for p in session.exec(
-            select(Project).where(
-                (func.lower(Project.full_name) == wanted) | (func.lower(Project.name) == wanted)
-            )
-        ).all()
-    )
+    return (func.lower(Project.full_name) == wanted) | (func.lower(Project.name) == wanted)
 
 
 def _listed(

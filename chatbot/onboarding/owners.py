@@ -8,8 +8,8 @@ from chatbot.catalog.cards import contribute_url, readable_name
 from chatbot.models import Person, Project, ProjectOwner
 from chatbot.nudges.facts import forge_of
 from chatbot.nudges.identity import find_identity
+from chatbot.nudges.policy import OWNER_ROLES
 
-ROLE_ORDER = ("trusted_committer", "codeowner", "admin")
 MAX_PEOPLE = 12
 
 
@@ -66,7 +66,7 @@ def people_of(session: Session, project: Project, also: list[str] | None = None)
 
 
 def _rank(role: str) -> int:
-    return ROLE_ORDER.index(role) if role in ROLE_ORDER else len(ROLE_ORDER)
+    return OWNER_ROLES.index(role) if role in OWNER_ROLES else len(OWNER_ROLES)
 
 
 def _slack_user(session: Session, forge: str, login: str) -> str | None:
