@@ -7,6 +7,7 @@ a mild boost for activity. A query with no match is retried with typos corrected
 own vocabulary. Archived and removed projects are left out unless `is:archived` is asked for.
 """
 
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ from typing import Any
 from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlmodel import Session, col, select
 
+from chatbot.catalog.estimate import Bounds, match_bounds
+from chatbot.catalog.names_index import Match, NamesIndex, Phrase
 from chatbot.catalog.query import SearchQuery, parse_query
 from chatbot.catalog.synonyms import expand
 from chatbot.catalog.vocabulary import correct_terms, vocabulary_for
@@ -23,14 +26,14 @@ from chatbot.models import Project
 
 COUNT_CAP = 2000  # word rarity only needs an order: counting stops here
 RERANK_LIMIT = 100  # rows fetched in relevance order before the activity boost re-sorts them
-NARROW_ABOVE = 1500  # matches past which only the strongest columns are ranked (SqliteSearch.ranked_match)
+NARROW_ABOVE = 500  # matches past which only the strongest columns are ranked (SqliteSearch.ranked_match)
 MIN_NARROWED = 20  # ... if that still leaves this many
 # Narrower and narrower: strong columns with synonyms, then the words as typed (which outrank synonyms).
 NARROWING_TIERS = (
-    ("{name title topics}", True),
-    ("{name title}", True),
-    ("{name title topics}", False),
-    ("{name title}", False),
+    (("name", "title", "topics"), True),
+    (("name", "title"), True),
+    (("name", "title", "topics"), False),
+    (("name", "title"), False),
 )
 ACTIVITY_BOOST = 0.25  # at most +25 % relevance for the most active projects
 TYPED_WORD_WEIGHT = 3.0  # up to x4 relevance when the words as typed are in name, title and topics
@@ -267,6 +270,12 @@ class SqliteSearch(Backend):
         " WHERE project_fts MATCH :match AND rank MATCH 'bm25({weights})' AND {where}"
         " ORDER BY rank LIMIT {limit}"
     )
+    # The same columns for projects already ranked in memory (NamesIndex), in chunks of ids.
+    SELECT_IDS = (
+        "SELECT p.id, 0.0, p.activity_score, p.stars, p.created_at,"
+        " coalesce(nullif(p.title, ''), p.name), lower(p.name), lower(p.title), lower(CAST(p.topics AS TEXT))"
+        " FROM project p WHERE p.id IN (SELECT value FROM json_each(:ids)) AND {where}"
+    )
 
     def rows(
         self,
@@ -277,9 +286,13 @@ class SqliteSearch(Backend):
         *,
         any_word: bool,
     ) -> Sequence[Any]:
-        sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
-        bound = {**params, "match": self.ranked_match(session, query, any_word=any_word)}
-        rows = session.execute(_bind(sql, bound), bound).all()
+        ranking = self.ranking(session, query, any_word=any_word)
+        if isinstance(ranking, str):
+            sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
+            bound = {**params, "match": ranking}
+            rows: Sequence[Any] = session.execute(_bind(sql, bound), bound).all()
+        else:
+            rows = self._rows_of(session, ranking, where, params)
         if not _has_synonyms(query.terms):
             return rows
         # The words as typed count again (BM25 of a second MATCH restricted to these rows would make FTS5
@@ -287,30 +300,70 @@ class SqliteSearch(Backend):
         typed = [re.compile(r"\b" + re.escape(term[: max(4, len(term) - 2)])) for term in query.terms]
         return [(r[0], r[1] * (1 + TYPED_WORD_WEIGHT * typed_share(typed, r[6:9])), *r[2:6]) for r in rows]
 
-    def ranked_match(self, session: Session, query: SearchQuery, *, any_word: bool) -> str:
-        """The MATCH to rank: all columns, or only the strongest when the words are very common.
+    def ranking(self, session: Session, query: SearchQuery, *, any_word: bool) -> "str | Ranked":
+        """The FTS5 MATCH to rank, or, for very common words, projects already ranked by name.
 
-        BM25 is computed for every match before the top rows come out (about 1 µs each), so a word found
-        in 20,000 READMEs costs tens of milliseconds. Such searches rank the projects that have the words
-        in their name, title or topics (the fields that outweigh the rest anyway), then only the words as
-        typed there, as long as at least MIN_NARROWED remain; counting (capped) is far cheaper than ranking.
+        FTS5 computes BM25 for every match before the top rows come out, and scans each phrase's whole
+        doclist for its weight, so a word found in 20,000 READMEs costs tens of milliseconds. Such
+        searches rank only the projects that have the words in their name, title or topics (the fields
+        that outweigh the rest anyway), with the same BM25 computed in memory (NamesIndex); then only in
+        name and title, then only the words as typed there, as long as at least MIN_NARROWED remain.
+        Whether a search is that common is bounded from the index's stem counts; only when the bounds
+        can't tell is it counted in the index (capped, far cheaper than ranking).
         """
         expression = fts5_query(query, any_word=any_word)
-        if not _may_be_common(session, query, any_word=any_word):
+        bounds = _bounds(session, query, any_word=any_word)
+        if bounds.upper <= NARROW_ABOVE:
             return expression
-        if self._fts_count(session, expression) <= NARROW_ABOVE:
+        names = vocabulary_for(session).names
+        if names is None:
             return expression
-        chosen = expression
+        if bounds.lower <= NARROW_ABOVE and self._fts_count(session, expression) <= NARROW_ABOVE:
+            return expression
+        chosen: Match | None = None
         for columns, synonyms in NARROWING_TIERS:
-            narrowed = fts5_query(query, any_word=any_word, columns=columns, synonyms=synonyms)
-            found = self._fts_count(session, narrowed)
-            if found < MIN_NARROWED:
+            groups = name_groups(query.terms, synonyms=synonyms)
+            found = names.match(groups, columns=columns, any_word=any_word)
+            if len(found.docs) < MIN_NARROWED:
                 continue
-            chosen = narrowed
-            if found <= NARROW_ABOVE:
+            chosen = found
+            if len(found.docs) <= NARROW_ABOVE:
                 break
-        self.narrowed = chosen != expression
-        return chosen
+        if chosen is None:
+            return expression
+        self.narrowed = True
+        return Ranked(names, chosen)
+
+    @staticmethod
+    def _rows_of(session: Session, ranked: "Ranked", where: Where, params: Params) -> list[Any]:
+        """The best RERANK_LIMIT of the ranked projects that pass the filters, best first.
+
+        Ranked ids are fetched in growing chunks: most searches need only the first; a selective filter
+        (`lang:`, `topic:`, `has:`) reads further down the ranking.
+        """
+        sql = SqliteSearch.SELECT_IDS.format(where=" AND ".join(where))
+        found: list[Any] = []
+        seen: set[int] = set()
+
+        def take(ids: list[int], scores: list[float]) -> None:
+            bound = {**params, "ids": json.dumps(ids)}
+            by_id = {row[0]: row for row in session.execute(_bind(sql, bound), bound).all()}
+            for project_id, score in zip(ids, scores, strict=True):
+                row = by_id.get(project_id)
+                if row is not None and project_id not in seen:
+                    seen.add(project_id)
+                    found.append((project_id, score, *row[2:]))
+
+        first = RERANK_LIMIT * 3 // 2  # enough for the archived and removed ones left out
+        ids, scores = ranked.index.rank(ranked.match, limit=first)
+        take(ids.tolist(), scores.tolist())
+        if len(found) < RERANK_LIMIT and len(ranked.match.docs) > first:
+            ids, scores = ranked.index.rank(ranked.match)  # all of them, for a selective filter
+            start, chunk = first, first * 4
+            while start < len(ids) and len(found) < RERANK_LIMIT:
+                take(ids[start : start + chunk].tolist(), scores[start : start + chunk].tolist())
+                start, chunk = start + chunk, chunk * 4
+        return found[:RERANK_LIMIT]
 
     def count(
         self,
@@ -326,8 +379,7 @@ class SqliteSearch(Backend):
 
     @staticmethod
     def _fts_count(session: Session, expression: str, cap: int = NARROW_ABOVE + 1) -> int:
-        # Straight to the driver (no statement compiling, caching or result wrapping): this small query
-        # runs up to five times in one search.
+        # Straight to the driver (no statement compiling, caching or result wrapping).
         sql = f"SELECT count(*) FROM (SELECT 1 FROM project_fts WHERE project_fts MATCH :m LIMIT {cap})"
         row = session.connection().exec_driver_sql(sql, {"m": expression}).first()
         return int(row[0]) if row is not None else 0
@@ -366,22 +418,38 @@ class PostgresSearch(Backend):
         )
 
 
-def _may_be_common(session: Session, query: SearchQuery, *, any_word: bool) -> bool:
-    """Could this match more than NARROW_ABOVE projects? An estimate from the vocabulary's word counts,
-    so that most searches skip counting in the index (which costs as much as ranking on a small catalog).
+def _bounds(session: Session, query: SearchQuery, *, any_word: bool) -> Bounds:
+    """How many projects the full-text match can find, bounded from the index's stem counts."""
+    stems = vocabulary_for(session).stems
+    if not stems.counts:
+        return Bounds(lower=0, upper=COUNT_CAP)  # no counts: count in the index
+    groups = [expand(term) for term in query.terms]
+    if any_word:
+        return Bounds(lower=0, upper=sum(match_bounds(stems, [group]).upper for group in groups))
+    # The topic and language filters narrow the match too (fts5_query): each is one more word to match.
+    filters = [(value,) for value in (*query.topics, *query.languages)]
+    bounds = match_bounds(stems, groups)
+    if filters:
+        upper = min(bounds.upper, *(match_bounds(stems, [f], prefix_first=False).upper for f in filters))
+        return Bounds(lower=0, upper=upper)
+    return bounds
 
-    A word seen in few projects' names and descriptions keeps a strict search small; words known only
-    from READMEs are not counted, so such a search is ranked in full (slower, never wrong).
-    """
-    counts = vocabulary_for(session).document_counts
-    if not counts:
-        return True
-    per_term = [
-        sum(counts.get(word, 0) for alternative in expand(term) for word in TSQUERY_WORD.findall(alternative))
-        for term in query.terms
+
+@dataclass
+class Ranked:
+    index: NamesIndex
+    match: Match
+
+
+def name_groups(terms: Sequence[str], *, synonyms: bool) -> list[list[Phrase]]:
+    """The words for NamesIndex, as fts5_expression writes them: what was typed is a prefix."""
+    return [
+        [
+            Phrase(word, prefix=i == 0 and len(word) >= 3 and " " not in word)
+            for i, word in enumerate(expand(term) if synonyms else (term,))
+        ]
+        for term in terms
     ]
-    estimate = sum(per_term) if any_word else min(per_term, default=0)
-    return estimate > NARROW_ABOVE // 2
 
 
 TYPED_FIELD_WEIGHTS = (3.0, 2.0, 2.0)  # name, title, topics
@@ -402,11 +470,8 @@ def _has_synonyms(terms: Sequence[str]) -> bool:
     return any(len(expand(term)) > 1 for term in terms)
 
 
-def fts5_query(
-    query: SearchQuery, *, any_word: bool, columns: str | None = None, synonyms: bool = True
-) -> str:
-    """The MATCH for a search: its words (in `columns` only, if given), narrowed by the topic and
-    language filters' words.
+def fts5_query(query: SearchQuery, *, any_word: bool) -> str:
+    """The MATCH for a search: its words, narrowed by the topic and language filters' words.
 
     The column filters only narrow what FTS5 has to rank (a topic's or language's words in that column);
     the exact filter is still applied in SQL, so a word-level match can't let a wrong project through.
@@ -417,9 +482,7 @@ def fts5_query(
         for value in values
         if FTS5_WORD.search(value)
     ]
-    words = fts5_expression(query.terms, any_word=any_word, synonyms=synonyms)
-    if columns:
-        words = f"{columns} : ({words})"
+    words = fts5_expression(query.terms, any_word=any_word)
     return " AND ".join([*narrowing, f"({words})"]) if narrowing else words
 
 
