@@ -260,16 +260,20 @@ def build_schedules(settings: Settings, engine: Engine) -> tuple[BackgroundSched
 
 
 def warm_up(engine: Engine) -> None:
-    """Build what the first searches would otherwise wait for (the typo vocabulary)."""
+    """Build what the first searches would otherwise wait for: the typo vocabulary, and on SQLite the
+    in-memory copy of the search index (searches use FTS5 until it is there)."""
     from sqlmodel import Session
 
+    from chatbot.catalog.memory_index import build_in_background
     from chatbot.catalog.vocabulary import vocabulary_for
 
     try:
+        if engine.dialect.name == "sqlite":
+            build_in_background(engine)
         with Session(engine) as session:
             vocabulary_for(session)
     except Exception:
-        logger.exception("warming up the search vocabulary failed")
+        logger.exception("warming up the search failed")
 
 
 def build_webhook_receiver(settings: Settings, engine: Engine) -> WebhookReceiver | None:

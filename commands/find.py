@@ -55,11 +55,6 @@ def result_notes(query: str, page: SearchPage) -> list[str]:
         notes.append(f"Showing results for *{blocks.escape(corrected)}* (nothing matched what you typed).")
     if page.relaxed:
         notes.append("No project matches every word, so these match some of them.")
-    if page.narrowed:
-        notes.append(
-            "So many projects mention this that only those named or tagged for it are shown;"
-            " add a word or a filter such as `lang:` to narrow down."
-        )
     if page.query.problems:
         ignored = ", ".join(f"`{blocks.escape(p)}`" for p in page.query.problems)
         notes.append(f"I ignored {ignored}.")

@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 import chatbot.models  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
-IGNORED_TABLES = ("project_fts", "apscheduler_jobs")
+IGNORED_TABLES = ("project_fts", "apscheduler_jobs", "search_generation")
 
 
 IGNORED_COLUMNS = ("search_vector",)  # PostgreSQL's full-text column, kept by a trigger (0003)

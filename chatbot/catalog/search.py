@@ -17,24 +17,14 @@ from typing import Any
 from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlmodel import Session, col, select
 
-from chatbot.catalog.estimate import Bounds, match_bounds
-from chatbot.catalog.names_index import Match, NamesIndex, Phrase
+from chatbot.catalog.memory_index import MemoryIndex, Phrase, memory_index_for
 from chatbot.catalog.query import SearchQuery, parse_query
 from chatbot.catalog.synonyms import expand
-from chatbot.catalog.vocabulary import correct_terms, vocabulary_for
+from chatbot.catalog.vocabulary import correct_terms
 from chatbot.models import Project
 
 COUNT_CAP = 2000  # word rarity only needs an order: counting stops here
 RERANK_LIMIT = 100  # rows fetched in relevance order before the activity boost re-sorts them
-NARROW_ABOVE = 500  # matches past which only the strongest columns are ranked (SqliteSearch.ranked_match)
-MIN_NARROWED = 20  # ... if that still leaves this many
-# Narrower and narrower: strong columns with synonyms, then the words as typed (which outrank synonyms).
-NARROWING_TIERS = (
-    (("name", "title", "topics"), True),
-    (("name", "title"), True),
-    (("name", "title", "topics"), False),
-    (("name", "title"), False),
-)
 ACTIVITY_BOOST = 0.25  # at most +25 % relevance for the most active projects
 TYPED_WORD_WEIGHT = 3.0  # up to x4 relevance when the words as typed are in name, title and topics
 # bm25 weights for FTS5 columns: name, title, topics, description, skills, readme
@@ -61,7 +51,6 @@ class SearchPage:
     total_is_lower_bound: bool = False
     terms: list[str] = field(default_factory=list)
     ranked: int = 0  # how many results can be paged through (at most RERANK_LIMIT)
-    narrowed: bool = False  # too many matches: only projects with the words in name/title/topics ranked
 
 
 def search_projects(session: Session, query: str, *, limit: int = 5, offset: int = 0) -> SearchPage:
@@ -74,17 +63,17 @@ def search_projects(session: Session, query: str, *, limit: int = 5, offset: int
     page_ids = ids[offset : offset + limit]
     rows = session.exec(select(Project).where(col(Project.id).in_(page_ids))).all() if page_ids else []
     by_id = {p.id: p for p in rows}
+    exact = backend.matched if parsed.terms else None
     return SearchPage(
         projects=[by_id[i] for i in page_ids if i in by_id],
-        total=NARROW_ABOVE if backend.narrowed else max(total, len(ids)),
+        total=exact if exact is not None else max(total, len(ids)),
         query=parsed,
         relaxed=relaxed,
         corrected_terms=corrected,
-        # Text searches stop at RERANK_LIMIT matches without counting the rest.
-        total_is_lower_bound=bool(parsed.terms) and (len(ids) >= RERANK_LIMIT or backend.narrowed),
+        # Text searches stop at RERANK_LIMIT matches; only the in-memory index counts the rest for free.
+        total_is_lower_bound=bool(parsed.terms) and exact is None and len(ids) >= RERANK_LIMIT,
         terms=corrected or parsed.terms,
         ranked=len(ids),
-        narrowed=backend.narrowed,
     )
 
 
@@ -223,7 +212,7 @@ def _bind(sql: str, params: Params) -> TextClause:
 
 
 class Backend:
-    narrowed = False  # set when the last ranking left out weaker matches (SqliteSearch.ranked_match)
+    matched: int | None = None  # every match of the last rows(), when known exactly (the in-memory index)
 
     def rows(
         self,
@@ -260,6 +249,8 @@ class Backend:
 
 
 class SqliteSearch(Backend):
+    """BM25 from the in-memory copy of the FTS5 index when it is current, else from FTS5 itself."""
+
     # CROSS JOIN makes SQLite run the full-text match once and join from it; a plain JOIN lets the
     # planner scan `project` and probe the index per row, which took seconds for count(*) at 5,000.
     # `rank MATCH 'bm25(...)'` + ORDER BY rank lets FTS5 rank internally: ~1.5x faster than ORDER BY bm25().
@@ -270,12 +261,21 @@ class SqliteSearch(Backend):
         " WHERE project_fts MATCH :match AND rank MATCH 'bm25({weights})' AND {where}"
         " ORDER BY rank LIMIT {limit}"
     )
-    # The same columns for projects already ranked in memory (NamesIndex), in chunks of ids.
+    # The same columns for projects ranked in memory, a chunk of ids at a time.
     SELECT_IDS = (
         "SELECT p.id, 0.0, p.activity_score, p.stars, p.created_at,"
         " coalesce(nullif(p.title, ''), p.name), lower(p.name), lower(p.title), lower(CAST(p.topics AS TEXT))"
         " FROM project p WHERE p.id IN (SELECT value FROM json_each(:ids)) AND {where}"
     )
+
+    def __init__(self) -> None:
+        self._index: MemoryIndex | None = None
+        self._looked_up = False
+
+    def index(self, session: Session) -> MemoryIndex | None:
+        if not self._looked_up:  # once per search: its retries see the same copy
+            self._index, self._looked_up = memory_index_for(session), True
+        return self._index
 
     def rows(
         self,
@@ -286,13 +286,14 @@ class SqliteSearch(Backend):
         *,
         any_word: bool,
     ) -> Sequence[Any]:
-        ranking = self.ranking(session, query, any_word=any_word)
-        if isinstance(ranking, str):
+        index = self.index(session)
+        self.matched = None
+        if index is None:
             sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
-            bound = {**params, "match": ranking}
+            bound = {**params, "match": fts5_query(query, any_word=any_word)}
             rows: Sequence[Any] = session.execute(_bind(sql, bound), bound).all()
         else:
-            rows = self._rows_of(session, ranking, where, params)
+            rows = self._ranked_in_memory(session, index, query, where, params, any_word=any_word)
         if not _has_synonyms(query.terms):
             return rows
         # The words as typed count again (BM25 of a second MATCH restricted to these rows would make FTS5
@@ -300,49 +301,27 @@ class SqliteSearch(Backend):
         typed = [re.compile(r"\b" + re.escape(term[: max(4, len(term) - 2)])) for term in query.terms]
         return [(r[0], r[1] * (1 + TYPED_WORD_WEIGHT * typed_share(typed, r[6:9])), *r[2:6]) for r in rows]
 
-    def ranking(self, session: Session, query: SearchQuery, *, any_word: bool) -> "str | Ranked":
-        """The FTS5 MATCH to rank, or, for very common words, projects already ranked by name.
+    def _ranked_in_memory(
+        self,
+        session: Session,
+        index: MemoryIndex,
+        query: SearchQuery,
+        where: Where,
+        params: Params,
+        *,
+        any_word: bool,
+    ) -> list[Any]:
+        """The best RERANK_LIMIT matches that pass the filters, best first.
 
-        FTS5 computes BM25 for every match before the top rows come out, and scans each phrase's whole
-        doclist for its weight, so a word found in 20,000 READMEs costs tens of milliseconds. Such
-        searches rank only the projects that have the words in their name, title or topics (the fields
-        that outweigh the rest anyway), with the same BM25 computed in memory (NamesIndex); then only in
-        name and title, then only the words as typed there, as long as at least MIN_NARROWED remain.
-        Whether a search is that common is bounded from the index's stem counts; only when the bounds
-        can't tell is it counted in the index (capped, far cheaper than ranking).
+        The filters other than archived/removed (`lang:`, `org:`, `topic:`, `has:`...) are SQL's: ranked
+        ids are read in growing chunks until enough pass, so a selective filter reads further down.
         """
-        expression = fts5_query(query, any_word=any_word)
-        bounds = _bounds(session, query, any_word=any_word)
-        if bounds.upper <= NARROW_ABOVE:
-            return expression
-        names = vocabulary_for(session).names
-        if names is None:
-            return expression
-        if bounds.lower <= NARROW_ABOVE and self._fts_count(session, expression) <= NARROW_ABOVE:
-            return expression
-        chosen: Match | None = None
-        for columns, synonyms in NARROWING_TIERS:
-            groups = name_groups(query.terms, synonyms=synonyms)
-            found = names.match(groups, columns=columns, any_word=any_word)
-            if len(found.docs) < MIN_NARROWED:
-                continue
-            chosen = found
-            if len(found.docs) <= NARROW_ABOVE:
-                break
-        if chosen is None:
-            return expression
-        self.narrowed = True
-        return Ranked(names, chosen)
-
-    @staticmethod
-    def _rows_of(session: Session, ranked: "Ranked", where: Where, params: Params) -> list[Any]:
-        """The best RERANK_LIMIT of the ranked projects that pass the filters, best first.
-
-        Ranked ids are fetched in growing chunks: most searches need only the first; a selective filter
-        (`lang:`, `topic:`, `has:`) reads further down the ranking.
-        """
-        sql = SqliteSearch.SELECT_IDS.format(where=" AND ".join(where))
-        found: list[Any] = []
+        found = index.match(memory_groups(query.terms), any_word=any_word)
+        archived = query.include_archived
+        if not query.has_filters:
+            self.matched = len(index.visible(found, include_archived=archived))
+        sql = self.SELECT_IDS.format(where=" AND ".join(where))
+        rows: list[Any] = []
         seen: set[int] = set()
 
         def take(ids: list[int], scores: list[float]) -> None:
@@ -352,18 +331,18 @@ class SqliteSearch(Backend):
                 row = by_id.get(project_id)
                 if row is not None and project_id not in seen:
                     seen.add(project_id)
-                    found.append((project_id, score, *row[2:]))
+                    rows.append((project_id, score, *row[2:]))
 
-        first = RERANK_LIMIT * 3 // 2  # enough for the archived and removed ones left out
-        ids, scores = ranked.index.rank(ranked.match, limit=first)
+        first = RERANK_LIMIT if not query.has_filters else RERANK_LIMIT * 4
+        ids, scores = index.rank(found, include_archived=archived, limit=first)
         take(ids.tolist(), scores.tolist())
-        if len(found) < RERANK_LIMIT and len(ranked.match.docs) > first:
-            ids, scores = ranked.index.rank(ranked.match)  # all of them, for a selective filter
+        if len(rows) < RERANK_LIMIT and len(ids) == first:
+            ids, scores = index.rank(found, include_archived=archived)  # all: for a selective filter
             start, chunk = first, first * 4
-            while start < len(ids) and len(found) < RERANK_LIMIT:
+            while start < len(ids) and len(rows) < RERANK_LIMIT:
                 take(ids[start : start + chunk].tolist(), scores[start : start + chunk].tolist())
                 start, chunk = start + chunk, chunk * 4
-        return found[:RERANK_LIMIT]
+        return rows[:RERANK_LIMIT]
 
     def count(
         self,
@@ -375,13 +354,11 @@ class SqliteSearch(Backend):
         any_word: bool,
     ) -> int:
         """Word rarity from the index alone: joining every match to `project` for the filters cost ~10x."""
-        return self._fts_count(session, fts5_query(query, any_word=any_word), cap=COUNT_CAP)
-
-    @staticmethod
-    def _fts_count(session: Session, expression: str, cap: int = NARROW_ABOVE + 1) -> int:
-        # Straight to the driver (no statement compiling, caching or result wrapping).
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM project_fts WHERE project_fts MATCH :m LIMIT {cap})"
-        row = session.connection().exec_driver_sql(sql, {"m": expression}).first()
+        index = self.index(session)
+        if index is not None:
+            return len(index.match(memory_groups(query.terms), any_word=any_word).docs)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM project_fts WHERE project_fts MATCH :m LIMIT {COUNT_CAP})"
+        row = session.connection().exec_driver_sql(sql, {"m": fts5_query(query, any_word=any_word)}).first()
         return int(row[0]) if row is not None else 0
 
 
@@ -418,52 +395,30 @@ class PostgresSearch(Backend):
         )
 
 
-def _bounds(session: Session, query: SearchQuery, *, any_word: bool) -> Bounds:
-    """How many projects the full-text match can find, bounded from the index's stem counts."""
-    stems = vocabulary_for(session).stems
-    if not stems.counts:
-        return Bounds(lower=0, upper=COUNT_CAP)  # no counts: count in the index
-    groups = [expand(term) for term in query.terms]
-    if any_word:
-        return Bounds(lower=0, upper=sum(match_bounds(stems, [group]).upper for group in groups))
-    # The topic and language filters narrow the match too (fts5_query): each is one more word to match.
-    filters = [(value,) for value in (*query.topics, *query.languages)]
-    bounds = match_bounds(stems, groups)
-    if filters:
-        upper = min(bounds.upper, *(match_bounds(stems, [f], prefix_first=False).upper for f in filters))
-        return Bounds(lower=0, upper=upper)
-    return bounds
-
-
-@dataclass
-class Ranked:
-    index: NamesIndex
-    match: Match
-
-
-def name_groups(terms: Sequence[str], *, synonyms: bool) -> list[list[Phrase]]:
-    """The words for NamesIndex, as fts5_expression writes them: what was typed is a prefix."""
+def memory_groups(terms: Sequence[str]) -> list[list[Phrase]]:
+    """The words for MemoryIndex, as fts5_expression writes them: what was typed is a prefix."""
     return [
         [
             Phrase(word, prefix=i == 0 and len(word) >= 3 and " " not in word)
-            for i, word in enumerate(expand(term) if synonyms else (term,))
+            for i, word in enumerate(expand(term))
         ]
         for term in terms
     ]
 
 
 TYPED_FIELD_WEIGHTS = (3.0, 2.0, 2.0)  # name, title, topics
+TYPED_FIELD_TOTAL = sum(TYPED_FIELD_WEIGHTS)
 
 
 def typed_share(patterns: Sequence[re.Pattern[str]], fields: Sequence[str | None]) -> float:
     """How much of name/title/topics the typed words (not their synonyms) account for, from 0 to 1."""
-    found = sum(
-        weight
-        for pattern in patterns
-        for weight, value in zip(TYPED_FIELD_WEIGHTS, fields, strict=True)
-        if value and pattern.search(value)
-    )
-    return found / (sum(TYPED_FIELD_WEIGHTS) * len(patterns))
+    found = 0.0
+    for weight, value in zip(TYPED_FIELD_WEIGHTS, fields, strict=True):
+        if value:
+            for pattern in patterns:
+                if pattern.search(value):
+                    found += weight
+    return found / (TYPED_FIELD_TOTAL * len(patterns))
 
 
 def _has_synonyms(terms: Sequence[str]) -> bool:

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
-from chatbot.catalog.estimate import StemCounts
-from chatbot.catalog.names_index import NamesIndex, build_names_index
 from chatbot.catalog.synonyms import GROUPS
 from chatbot.models import Project
 
@@ -36,11 +34,6 @@ class Vocabulary:
     words: set[str] = field(default_factory=set)
     by_initial: dict[str, list[str]] = field(default_factory=dict)
     popular_topics: list[str] = field(default_factory=list)  # most common first
-    # In how many projects each stem of the SQLite index appears: tells a search whether its words are
-    # common enough to need narrowing (chatbot.catalog.search). Empty on PostgreSQL.
-    stems: StemCounts = field(default_factory=StemCounts)
-    # Names, titles and topics in memory, for ranking very common words (SQLite; None on PostgreSQL).
-    names: NamesIndex | None = None
     build_seconds: float = 0.0
     version: tuple[int, object] = (0, None)
     checked_at: float = 0.0
@@ -160,27 +153,8 @@ def build_vocabulary(session: Session) -> Vocabulary:
         words=strong,
         by_initial=by_initial,
         popular_topics=_topic_ranking(active),
-        stems=_stem_counts(session),
-        names=build_names_index(session.connection()) if _is_sqlite(session) else None,
         build_seconds=time.perf_counter() - started,
     )
-
-
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
-
-
-def _stem_counts(session: Session) -> StemCounts:
-    """Every stem in the SQLite index with the number of projects that have it (one pass over the
-    index's term list: 0.15 s at 100,000 projects)."""
-    if not _is_sqlite(session):
-        return StemCounts()
-    connection = session.connection()
-    connection.exec_driver_sql(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.project_fts_stems USING fts5vocab(main, project_fts, 'row')"
-    )
-    rows = connection.exec_driver_sql("SELECT term, doc FROM temp.project_fts_stems").all()
-    return StemCounts.of({str(term): int(doc) for term, doc in rows})
 
 
 def _topic_ranking(active: list[tuple[int, int, str]]) -> list[str]:

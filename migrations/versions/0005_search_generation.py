@@ -1,0 +1,49 @@
+"""search: a generation number that every change to what search sees moves on (SQLite)
+
+The app keeps a copy of the full-text index's postings in memory (chatbot/catalog/memory_index.py,
+decision 0007); one read of this row per search tells it whether that copy is still current. Triggers
+keep it, like the FTS5 triggers of 0003, so every write path counts.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# What the FTS5 index holds (0003), plus what decides whether a project is listed at all.
+WATCHED = (
+    "name, full_name, title, topics, description, motivation, language, skills, readme_excerpt,"
+    " archived, removed_at"
+)
+BUMP = "UPDATE search_generation SET generation = generation + 1;"
+TRIGGERS = ("search_generation_insert", "search_generation_update", "search_generation_delete")
+
+UPGRADE = [
+    "CREATE TABLE search_generation (generation INTEGER NOT NULL)",
+    "INSERT INTO search_generation (generation) VALUES (1)",
+    f"CREATE TRIGGER search_generation_insert AFTER INSERT ON project BEGIN {BUMP} END",
+    f"CREATE TRIGGER search_generation_update AFTER UPDATE OF {WATCHED} ON project BEGIN {BUMP} END",
+    f"CREATE TRIGGER search_generation_delete AFTER DELETE ON project BEGIN {BUMP} END",
+]
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for statement in UPGRADE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for name in TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.execute("DROP TABLE IF EXISTS search_generation")
