@@ -43,6 +43,7 @@ BACKGROUND_BUILD_ABOVE_SECONDS = 0.5  # a slower build is redone in the backgrou
 IdArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
+BitsArray = npt.NDArray[np.uint8]
 NO_IDS: IdArray = np.zeros(0, dtype=np.int32)
 NO_SCORES: FloatArray = np.zeros(0, dtype=np.float32)
 
@@ -67,6 +68,7 @@ class Match:
 class MemoryIndex:
     generation: int = 0
     postings: dict[str, tuple[IdArray, FloatArray]] = field(default_factory=dict)  # docs, weighted freq
+    column_bits: dict[str, BitsArray] = field(default_factory=dict)  # per posting: a bit per column
     terms: list[str] = field(default_factory=list)  # sorted, for prefixes
     lengths: FloatArray = field(default_factory=lambda: NO_SCORES)  # tokens per project id
     listed: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))  # not archived/removed
@@ -90,6 +92,19 @@ class MemoryIndex:
             else:
                 matched = np.intersect1d(matched, group, assume_unique=True)
         return Match(docs=matched if matched is not None else NO_IDS, phrases=phrases)
+
+    def within(self, found: Match, text: str, column: str) -> Match:
+        """Only the matches with every word of `text` in `column`: what a `topic:` or `lang:` filter can
+        keep (the exact filter is SQL's); the scores are unchanged."""
+        bit = 1 << COLUMNS.index(column)
+        docs = found.docs
+        for word in WORD.findall(fold(text)):
+            key = stem(word)
+            ids, _ = self.postings.get(key, (NO_IDS, NO_SCORES))
+            bits = self.column_bits.get(key)
+            there = ids[(bits & bit) != 0] if bits is not None else NO_IDS
+            docs = np.intersect1d(docs, there, assume_unique=True)
+        return Match(docs=docs, phrases=found.phrases)
 
     def visible(self, found: Match, *, include_archived: bool) -> IdArray:
         return found.docs[(self.present if include_archived else self.listed)[found.docs]]
@@ -210,6 +225,7 @@ def build_memory_index(connection: Connection) -> MemoryIndex:
     lengths = np.zeros(top + 1, dtype=np.float64)
     column_weights = np.array(WEIGHTS, dtype=np.float32)
     postings: dict[str, tuple[IdArray, FloatArray]] = {}
+    column_bits: dict[str, BitsArray] = {}
     connection.exec_driver_sql(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.project_fts_instances"
         " USING fts5vocab(main, project_fts, 'instance')"
@@ -223,20 +239,23 @@ def build_memory_index(connection: Connection) -> MemoryIndex:
     )
     for term, doc_text, column_text in stems:
         docs = np.array(doc_text.split(" "), dtype=np.int32)
-        weights = column_weights[np.frombuffer(column_text.encode("ascii"), dtype=np.uint8) - ord("0")]
+        codes = np.frombuffer(column_text.encode("ascii"), dtype=np.uint8) - ord("0")
         if len(docs) > 1 and bool((docs[1:] < docs[:-1]).any()):  # not in project order: make it so
             order = np.argsort(docs, kind="stable")
-            docs, weights = docs[order], weights[order]
+            docs, codes = docs[order], codes[order]
+        weights = column_weights[codes]
         starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
         unique = docs[starts]
         keep = unique <= top
         counts = np.diff(np.r_[starts, len(docs)])
         postings[term] = (unique[keep], np.add.reduceat(weights, starts)[keep].astype(np.float32))
+        column_bits[term] = np.bitwise_or.reduceat(np.left_shift(1, codes).astype(np.uint8), starts)[keep]
         lengths[unique[keep]] += counts[keep]
     total = float(lengths.sum())
     return MemoryIndex(
         generation=generation,
         postings=postings,
+        column_bits=column_bits,
         terms=sorted(postings),
         lengths=lengths.astype(np.float32),
         listed=listed,

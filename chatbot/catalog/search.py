@@ -317,6 +317,9 @@ class SqliteSearch(Backend):
         ids are read in growing chunks until enough pass, so a selective filter reads further down.
         """
         found = index.match(memory_groups(query.terms), any_word=any_word)
+        for column, values in (("topics", query.topics), ("skills", query.languages)):
+            for value in values:
+                found = index.within(found, value, column)
         archived = query.include_archived
         if not query.has_filters:
             self.matched = len(index.visible(found, include_archived=archived))

@@ -110,3 +110,19 @@ def test_a_slow_copy_is_rebuilt_in_the_background_while_fts5_answers(sqlite_engi
     with Session(sqlite_engine) as session:
         rebuilt = memory_index_for(session)
     assert rebuilt is not None and rebuilt is not built
+
+
+def test_a_topic_or_language_keeps_only_projects_with_it_in_that_column(sqlite_engine: Engine) -> None:
+    with session_scope(sqlite_engine) as session:
+        session.add(Project(key="1", source="t", name="stream-a", full_name="a/stream-a", topics=["kafka"]))
+        session.add(
+            Project(key="2", source="t", name="stream-b", full_name="a/stream-b", description="kafka")
+        )
+        session.add(Project(key="3", source="t", name="stream-c", full_name="a/stream-c", language="Go"))
+    with Session(sqlite_engine) as session:
+        index = build_memory_index(session.connection())
+    found = index.match(memory_groups(["stream"]))
+    assert len(found.docs) == 3
+    assert index.within(found, "kafka", "topics").docs.tolist() == [1]
+    assert index.within(found, "go", "skills").docs.tolist() == [3]
+    assert index.within(found, "+++", "topics").docs.tolist() == [1, 2, 3]  # no word: nothing to keep to
