@@ -73,6 +73,7 @@ class MemoryIndex:
     lengths: FloatArray = field(default_factory=lambda: NO_SCORES)  # tokens per project id
     listed: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))  # not archived/removed
     present: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))  # not removed
+    activity: FloatArray = field(default_factory=lambda: NO_SCORES)  # activity_score per project id
     rows: int = 0
     average_length: float = 1.0
     build_seconds: float = 0.0
@@ -105,6 +106,16 @@ class MemoryIndex:
             there = ids[(bits & bit) != 0] if bits is not None else NO_IDS
             docs = np.intersect1d(docs, there, assume_unique=True)
         return Match(docs=docs, phrases=found.phrases)
+
+    def columns_with(self, phrase: Phrase, ids: IdArray) -> BitsArray:
+        """For each of `ids`: a bit per column that has the phrase's first word (a prefix, if so)."""
+        words = [stem(word) for word in WORD.findall(fold(phrase.text))]
+        if not words:
+            return np.zeros(len(ids), dtype=np.uint8)
+        bits = np.zeros(len(self.lengths), dtype=np.uint8)
+        for term in self._terms(words[0], prefix=phrase.prefix):
+            bits[self.postings[term][0]] |= self.column_bits[term]
+        return bits[ids]
 
     def visible(self, found: Match, *, include_archived: bool) -> IdArray:
         return found.docs[(self.present if include_archived else self.listed)[found.docs]]
@@ -145,13 +156,18 @@ class MemoryIndex:
             frequency = np.minimum(frequency[mine], other_frequency[theirs])
         return docs, frequency
 
-    def _stem(self, word: str, *, prefix: bool) -> tuple[IdArray, FloatArray]:
+    def _terms(self, word: str, *, prefix: bool) -> list[str]:
         if not prefix:
-            return self.postings.get(word, (NO_IDS, NO_SCORES))
+            return [word] if word in self.postings else []
         start = end = bisect_left(self.terms, word)
         while end < len(self.terms) and self.terms[end].startswith(word):
             end += 1
-        found = [self.postings[t] for t in self.terms[start:end]]
+        return self.terms[start:end]
+
+    def _stem(self, word: str, *, prefix: bool) -> tuple[IdArray, FloatArray]:
+        if not prefix:
+            return self.postings.get(word, (NO_IDS, NO_SCORES))
+        found = [self.postings[t] for t in self._terms(word, prefix=True)]
         if len(found) <= 1:
             return found[0] if found else (NO_IDS, NO_SCORES)
         # A prefix is one phrase: its occurrences are those of every stem under it.
@@ -217,11 +233,13 @@ def build_memory_index(connection: Connection) -> MemoryIndex:
     top, rows = (int(size[0]), int(size[1])) if size is not None else (0, 0)
     listed = np.zeros(top + 1, dtype=np.bool_)
     present = np.zeros(top + 1, dtype=np.bool_)
-    for project_id, archived, removed in connection.exec_driver_sql(
-        "SELECT id, archived, removed_at IS NOT NULL FROM project"
+    activity = np.zeros(top + 1, dtype=np.float32)
+    for project_id, archived, removed, score in connection.exec_driver_sql(
+        "SELECT id, archived, removed_at IS NOT NULL, activity_score FROM project"
     ):
         present[project_id] = not removed
         listed[project_id] = not removed and not archived
+        activity[project_id] = score or 0
     lengths = np.zeros(top + 1, dtype=np.float64)
     column_weights = np.array(WEIGHTS, dtype=np.float32)
     postings: dict[str, tuple[IdArray, FloatArray]] = {}
@@ -260,6 +278,7 @@ def build_memory_index(connection: Connection) -> MemoryIndex:
         lengths=lengths.astype(np.float32),
         listed=listed,
         present=present,
+        activity=activity,
         rows=rows,
         average_length=total / rows if rows else 1.0,
         build_seconds=time.perf_counter() - started,

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlmodel import Session, col, select
 
@@ -292,6 +293,8 @@ class SqliteSearch(Backend):
             sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
             bound = {**params, "match": fts5_query(query, any_word=any_word)}
             rows: Sequence[Any] = session.execute(_bind(sql, bound), bound).all()
+        elif not query.has_filters and query.sort == "relevance":
+            return self._all_in_memory(index, query, any_word=any_word)
         else:
             rows = self._ranked_in_memory(session, index, query, where, params, any_word=any_word)
         if not _has_synonyms(query.terms):
@@ -300,6 +303,25 @@ class SqliteSearch(Backend):
         # re-run it per row): a field-weighted check of name, title and topics for each typed word.
         typed = [re.compile(r"\b" + re.escape(term[: max(4, len(term) - 2)])) for term in query.terms]
         return [(r[0], r[1] * (1 + TYPED_WORD_WEIGHT * typed_share(typed, r[6:9])), *r[2:6]) for r in rows]
+
+    def _all_in_memory(self, index: MemoryIndex, query: SearchQuery, *, any_word: bool) -> list[Any]:
+        """No filter, ranked by relevance: everything needed is in memory, no row is read.
+
+        The words as typed count again as in rows(), from the index's columns instead of the text."""
+        found = index.match(memory_groups(query.terms), any_word=any_word)
+        self.matched = len(index.visible(found, include_archived=query.include_archived))
+        ids, scores = index.rank(found, include_archived=query.include_archived, limit=RERANK_LIMIT)
+        if _has_synonyms(query.terms):
+            share = np.zeros(len(ids), dtype=np.float32)
+            for term in query.terms:
+                bits = index.columns_with(Phrase(term, prefix=len(term) >= 3 and " " not in term), ids)
+                for column, weight in enumerate(TYPED_FIELD_WEIGHTS):  # name, title, topics
+                    share += weight * ((bits & (1 << column)) != 0)
+            scores = scores * (1 + TYPED_WORD_WEIGHT * share / (TYPED_FIELD_TOTAL * len(query.terms)))
+        activity = index.activity[ids].tolist()
+        return [
+            (i, s, a, 0, None, "") for i, s, a in zip(ids.tolist(), scores.tolist(), activity, strict=True)
+        ]
 
     def _ranked_in_memory(
         self,

@@ -17,10 +17,10 @@ down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What the FTS5 index holds (0003), plus what decides whether a project is listed at all.
+# What the FTS5 index holds (0003), whether a project is listed at all, and its activity (the boost).
 WATCHED = (
     "name, full_name, title, topics, description, motivation, language, skills, readme_excerpt,"
-    " archived, removed_at"
+    " archived, removed_at, activity_score"
 )
 BUMP = "UPDATE search_generation SET generation = generation + 1;"
 TRIGGERS = ("search_generation_insert", "search_generation_update", "search_generation_delete")
