@@ -7,13 +7,14 @@ are exactly FTS5's), with each occurrence already weighted by its column, and sc
 
 The score is FTS5's bm25: k1 = 1.2, b = 0.75, the column weights of search.SQLITE_WEIGHTS, the document
 length over all columns; `tests/catalog/test_memory_index.py` checks it against `ORDER BY rank`. One
-difference: a phrase of several words (a synonym such as "event bus") matches when all its words are
-there, in any order, with the smallest of their frequencies.
+difference: a synonym of several words ("event bus") matches where FTS5 finds it (asked once per
+build), scored with the smaller of its words' frequencies rather than the phrase's own.
 
 The copy knows the catalog's search generation (migration 0005) it was read at; a search compares that
 with the database's (one row) and uses the copy only when they agree (chatbot.catalog.search).
 """
 
+import json
 import logging
 import math
 import re
@@ -32,6 +33,8 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from chatbot.catalog.synonyms import GROUPS
+
 COLUMNS = ("name", "title", "topics", "description", "skills", "readme")  # project_fts, in order
 WEIGHTS = (10.0, 8.0, 5.0, 2.0, 2.0, 0.5)  # as search.SQLITE_WEIGHTS
 K1 = 1.2
@@ -39,6 +42,10 @@ B = 0.75
 # Sets of ids are merged by sorting when small, through an array over every id past 1/64 of them.
 DENSE_ABOVE_SHARE = 64
 BACKGROUND_BUILD_ABOVE_SECONDS = 0.5  # a slower build is redone in the background (search uses FTS5)
+
+FACETS = ("language", "owner", "source")
+# `has:` labels (search._filters: a label as written or with a dash for its spaces, any case).
+LABEL_BITS = {"help wanted": 1, "good first issue": 2}
 
 IdArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float32]
@@ -74,6 +81,13 @@ class MemoryIndex:
     listed: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))  # not archived/removed
     present: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))  # not removed
     activity: FloatArray = field(default_factory=lambda: NO_SCORES)  # activity_score per project id
+    labels: BitsArray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))  # open issues: LABEL_BITS
+    # What the other filters test, per project id (search._filters, exactly): a code for lower(language),
+    # lower(owner_login) and source, and the projects under each lower-cased topic.
+    facets: dict[str, tuple[dict[str, int], IdArray]] = field(default_factory=dict)
+    topics: dict[str, IdArray] = field(default_factory=dict)
+    # Where each multi-word synonym is found as a phrase (words in a row), by its stems.
+    phrases: dict[str, IdArray] = field(default_factory=dict)
     rows: int = 0
     average_length: float = 1.0
     build_seconds: float = 0.0
@@ -94,19 +108,6 @@ class MemoryIndex:
                 matched = np.intersect1d(matched, group, assume_unique=True)
         return Match(docs=matched if matched is not None else NO_IDS, phrases=phrases)
 
-    def within(self, found: Match, text: str, column: str) -> Match:
-        """Only the matches with every word of `text` in `column`: what a `topic:` or `lang:` filter can
-        keep (the exact filter is SQL's); the scores are unchanged."""
-        bit = 1 << COLUMNS.index(column)
-        docs = found.docs
-        for word in WORD.findall(fold(text)):
-            key = stem(word)
-            ids, _ = self.postings.get(key, (NO_IDS, NO_SCORES))
-            bits = self.column_bits.get(key)
-            there = ids[(bits & bit) != 0] if bits is not None else NO_IDS
-            docs = np.intersect1d(docs, there, assume_unique=True)
-        return Match(docs=docs, phrases=found.phrases)
-
     def columns_with(self, phrase: Phrase, ids: IdArray) -> BitsArray:
         """For each of `ids`: a bit per column that has the phrase's first word (a prefix, if so)."""
         words = [stem(word) for word in WORD.findall(fold(phrase.text))]
@@ -116,6 +117,23 @@ class MemoryIndex:
         for term in self._terms(words[0], prefix=phrase.prefix):
             bits[self.postings[term][0]] |= self.column_bits[term]
         return bits[ids]
+
+    def keep(self, found: Match, ids: IdArray) -> Match:
+        return Match(docs=np.intersect1d(found.docs, ids, assume_unique=True), phrases=found.phrases)
+
+    def of(self, found: Match, facet: str, values: Sequence[str]) -> Match:
+        """Only the matches whose `facet` (language, owner, source) is one of `values`."""
+        codes_by_value, codes = self.facets[facet]
+        wanted = [codes_by_value[v] for v in values if v in codes_by_value]
+        return Match(docs=found.docs[np.isin(codes[found.docs], wanted)], phrases=found.phrases)
+
+    def tagged(self, found: Match, topic: str) -> Match:
+        return self.keep(found, self.topics.get(topic.lower(), NO_IDS))
+
+    def labelled(self, found: Match, label: str) -> Match:
+        """Only the matches with an open issue labelled `label` (query.HAS_VALUES: exactly SQL's test)."""
+        bit = LABEL_BITS.get(label, 0)
+        return Match(docs=found.docs[(self.labels[found.docs] & bit) != 0], phrases=found.phrases)
 
     def visible(self, found: Match, *, include_archived: bool) -> IdArray:
         return found.docs[(self.present if include_archived else self.listed)[found.docs]]
@@ -154,6 +172,11 @@ class MemoryIndex:
             other_docs, other_frequency = self._stem(word, prefix=False)
             docs, mine, theirs = np.intersect1d(docs, other_docs, assume_unique=True, return_indices=True)
             frequency = np.minimum(frequency[mine], other_frequency[theirs])
+        if len(words) > 1:  # the words in a row: only where FTS5 found the phrase
+            where = self.phrases.get(" ".join(words))
+            if where is not None:
+                inside = np.isin(docs, where, assume_unique=True)
+                docs, frequency = docs[inside], frequency[inside]
         return docs, frequency
 
     def _terms(self, word: str, *, prefix: bool) -> list[str]:
@@ -234,12 +257,24 @@ def build_memory_index(connection: Connection) -> MemoryIndex:
     listed = np.zeros(top + 1, dtype=np.bool_)
     present = np.zeros(top + 1, dtype=np.bool_)
     activity = np.zeros(top + 1, dtype=np.float32)
-    for project_id, archived, removed, score in connection.exec_driver_sql(
-        "SELECT id, archived, removed_at IS NOT NULL, activity_score FROM project"
+    facets = {name: ({"": 0}, np.zeros(top + 1, dtype=np.int32)) for name in FACETS}
+    tagged: dict[str, list[int]] = {}
+    for project_id, archived, removed, score, *values, topics in connection.exec_driver_sql(
+        "SELECT id, archived, removed_at IS NOT NULL, activity_score,"
+        " lower(coalesce(language, '')), lower(owner_login), source, CAST(topics AS TEXT) FROM project"
     ):
         present[project_id] = not removed
         listed[project_id] = not removed and not archived
         activity[project_id] = score or 0
+        for (codes_by_value, code_of), value in zip(facets.values(), values, strict=True):
+            code_of[project_id] = codes_by_value.setdefault(value or "", len(codes_by_value))
+        for topic in _strings(topics):
+            tagged.setdefault(topic.lower(), []).append(project_id)
+    labels = np.zeros(top + 1, dtype=np.uint8)
+    for project_id, issue_labels in connection.exec_driver_sql(
+        "SELECT project_id, labels FROM issue WHERE state = 'open'"
+    ):
+        labels[project_id] |= _label_bits(issue_labels)
     lengths = np.zeros(top + 1, dtype=np.float64)
     column_weights = np.array(WEIGHTS, dtype=np.float32)
     postings: dict[str, tuple[IdArray, FloatArray]] = {}
@@ -279,10 +314,42 @@ def build_memory_index(connection: Connection) -> MemoryIndex:
         listed=listed,
         present=present,
         activity=activity,
+        labels=labels,
+        facets=facets,
+        topics={topic: np.array(ids, dtype=np.int32) for topic, ids in tagged.items()},
+        phrases=_synonym_phrases(connection),
         rows=rows,
         average_length=total / rows if rows else 1.0,
         build_seconds=time.perf_counter() - started,
     )
+
+
+def _synonym_phrases(connection: Connection) -> dict[str, IdArray]:
+    found: dict[str, IdArray] = {}
+    for group in GROUPS:
+        for phrase in group:
+            words = [stem(word) for word in WORD.findall(fold(phrase))]
+            if len(words) > 1 and " ".join(words) not in found:
+                rows = connection.exec_driver_sql(
+                    "SELECT rowid FROM project_fts WHERE project_fts MATCH ? ORDER BY rowid",
+                    ('"' + phrase.replace('"', '""') + '"',),
+                )
+                found[" ".join(words)] = np.array([row[0] for row in rows], dtype=np.int32)
+    return found
+
+
+def _strings(stored: object) -> list[str]:
+    """A JSON list column's strings."""
+    try:
+        values = json.loads(stored) if isinstance(stored, str) else stored
+    except ValueError:
+        return []
+    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+
+
+def _label_bits(stored: object) -> int:
+    names = {v.lower() for v in _strings(stored)}
+    return sum(bit for label, bit in LABEL_BITS.items() if {label, label.replace(" ", "-")} & names)
 
 
 # --- the copy per database ----------------------------------------------------------------------

@@ -12,13 +12,14 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlmodel import Session, col, select
 
-from chatbot.catalog.memory_index import MemoryIndex, Phrase, memory_index_for
+from chatbot.catalog.memory_index import Match, MemoryIndex, Phrase, memory_index_for
 from chatbot.catalog.query import SearchQuery, parse_query
 from chatbot.catalog.synonyms import expand
 from chatbot.catalog.vocabulary import correct_terms
@@ -54,11 +55,15 @@ class SearchPage:
     ranked: int = 0  # how many results can be paged through (at most RERANK_LIMIT)
 
 
-def search_projects(session: Session, query: str, *, limit: int = 5, offset: int = 0) -> SearchPage:
+def search_projects(
+    session: Session, query: str, *, limit: int = 5, offset: int = 0, memory_index: bool = True
+) -> SearchPage:
+    """`memory_index=False`: on SQLite, rank with FTS5 even when the in-memory copy is current."""
     parsed = parse_query(query)
     if parsed.is_empty:
         return SearchPage(projects=[], total=0, query=parsed)
-    backend = PostgresSearch() if session.get_bind().dialect.name == "postgresql" else SqliteSearch()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    backend = PostgresSearch() if postgres else SqliteSearch(memory_index=memory_index)
 
     ids, total, relaxed, corrected = _match_with_corrections(session, backend, parsed)
     page_ids = ids[offset : offset + limit]
@@ -262,16 +267,10 @@ class SqliteSearch(Backend):
         " WHERE project_fts MATCH :match AND rank MATCH 'bm25({weights})' AND {where}"
         " ORDER BY rank LIMIT {limit}"
     )
-    # The same columns for projects ranked in memory, a chunk of ids at a time.
-    SELECT_IDS = (
-        "SELECT p.id, 0.0, p.activity_score, p.stars, p.created_at,"
-        " coalesce(nullif(p.title, ''), p.name), lower(p.name), lower(p.title), lower(CAST(p.topics AS TEXT))"
-        " FROM project p WHERE p.id IN (SELECT value FROM json_each(:ids)) AND {where}"
-    )
 
-    def __init__(self) -> None:
+    def __init__(self, *, memory_index: bool = True) -> None:
         self._index: MemoryIndex | None = None
-        self._looked_up = False
+        self._looked_up = not memory_index
 
     def index(self, session: Session) -> MemoryIndex | None:
         if not self._looked_up:  # once per search: its retries see the same copy
@@ -293,10 +292,8 @@ class SqliteSearch(Backend):
             sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
             bound = {**params, "match": fts5_query(query, any_word=any_word)}
             rows: Sequence[Any] = session.execute(_bind(sql, bound), bound).all()
-        elif not query.has_filters and query.sort == "relevance":
-            return self._all_in_memory(index, query, any_word=any_word)
         else:
-            rows = self._ranked_in_memory(session, index, query, where, params, any_word=any_word)
+            return self._in_memory(session, index, query, any_word=any_word)
         if not _has_synonyms(query.terms):
             return rows
         # The words as typed count again (BM25 of a second MATCH restricted to these rows would make FTS5
@@ -304,11 +301,13 @@ class SqliteSearch(Backend):
         typed = [re.compile(r"\b" + re.escape(term[: max(4, len(term) - 2)])) for term in query.terms]
         return [(r[0], r[1] * (1 + TYPED_WORD_WEIGHT * typed_share(typed, r[6:9])), *r[2:6]) for r in rows]
 
-    def _all_in_memory(self, index: MemoryIndex, query: SearchQuery, *, any_word: bool) -> list[Any]:
-        """No filter, ranked by relevance: everything needed is in memory, no row is read.
+    def _in_memory(
+        self, session: Session, index: MemoryIndex, query: SearchQuery, *, any_word: bool
+    ) -> list[Any]:
+        """The best RERANK_LIMIT matches, every filter applied in memory: no row is read to rank.
 
         The words as typed count again as in rows(), from the index's columns instead of the text."""
-        found = index.match(memory_groups(query.terms), any_word=any_word)
+        found = _found(index, query, any_word=any_word)
         self.matched = len(index.visible(found, include_archived=query.include_archived))
         ids, scores = index.rank(found, include_archived=query.include_archived, limit=RERANK_LIMIT)
         if _has_synonyms(query.terms):
@@ -318,56 +317,21 @@ class SqliteSearch(Backend):
                 for column, weight in enumerate(TYPED_FIELD_WEIGHTS):  # name, title, topics
                     share += weight * ((bits & (1 << column)) != 0)
             scores = scores * (1 + TYPED_WORD_WEIGHT * share / (TYPED_FIELD_TOTAL * len(query.terms)))
-        activity = index.activity[ids].tolist()
+        ranked = zip(ids.tolist(), scores.tolist(), index.activity[ids].tolist(), strict=True)
+        if query.sort == "relevance":
+            return [(project_id, score, activity, 0, None, "") for project_id, score, activity in ranked]
+        # Sorted by stars, age or name: those columns, for the ranked ones.
+        columns = session.connection().exec_driver_sql(
+            "SELECT id, stars, created_at, coalesce(nullif(title, ''), name) FROM project"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids.tolist()),),
+        )
+        by_id = {row[0]: row[1:] for row in columns}
         return [
-            (i, s, a, 0, None, "") for i, s, a in zip(ids.tolist(), scores.tolist(), activity, strict=True)
+            (project_id, score, activity, *_sortable(*by_id[project_id]))
+            for project_id, score, activity in ranked
+            if project_id in by_id
         ]
-
-    def _ranked_in_memory(
-        self,
-        session: Session,
-        index: MemoryIndex,
-        query: SearchQuery,
-        where: Where,
-        params: Params,
-        *,
-        any_word: bool,
-    ) -> list[Any]:
-        """The best RERANK_LIMIT matches that pass the filters, best first.
-
-        The filters other than archived/removed (`lang:`, `org:`, `topic:`, `has:`...) are SQL's: ranked
-        ids are read in growing chunks until enough pass, so a selective filter reads further down.
-        """
-        found = index.match(memory_groups(query.terms), any_word=any_word)
-        for column, values in (("topics", query.topics), ("skills", query.languages)):
-            for value in values:
-                found = index.within(found, value, column)
-        archived = query.include_archived
-        if not query.has_filters:
-            self.matched = len(index.visible(found, include_archived=archived))
-        sql = self.SELECT_IDS.format(where=" AND ".join(where))
-        rows: list[Any] = []
-        seen: set[int] = set()
-
-        def take(ids: list[int], scores: list[float]) -> None:
-            bound = {**params, "ids": json.dumps(ids)}
-            by_id = {row[0]: row for row in session.execute(_bind(sql, bound), bound).all()}
-            for project_id, score in zip(ids, scores, strict=True):
-                row = by_id.get(project_id)
-                if row is not None and project_id not in seen:
-                    seen.add(project_id)
-                    rows.append((project_id, score, *row[2:]))
-
-        first = RERANK_LIMIT if not query.has_filters else RERANK_LIMIT * 4
-        ids, scores = index.rank(found, include_archived=archived, limit=first)
-        take(ids.tolist(), scores.tolist())
-        if len(rows) < RERANK_LIMIT and len(ids) == first:
-            ids, scores = index.rank(found, include_archived=archived)  # all: for a selective filter
-            start, chunk = first, first * 4
-            while start < len(ids) and len(rows) < RERANK_LIMIT:
-                take(ids[start : start + chunk].tolist(), scores[start : start + chunk].tolist())
-                start, chunk = start + chunk, chunk * 4
-        return rows[:RERANK_LIMIT]
 
     def count(
         self,
@@ -418,6 +382,25 @@ class PostgresSearch(Backend):
             "p.search_vector @@ q",
             {"tsquery": tsquery_expression(query.terms, any_word=any_word)},
         )
+
+
+def _found(index: MemoryIndex, query: SearchQuery, *, any_word: bool) -> Match:
+    """The matches in memory that pass the filters: the same tests as _filters' SQL."""
+    found = index.match(memory_groups(query.terms), any_word=any_word)
+    for facet, values in (("language", query.languages), ("owner", query.orgs), ("source", query.sources)):
+        if values:
+            found = index.of(found, facet, values)
+    for topic in query.topics:
+        found = index.tagged(found, topic)
+    for label in query.labels:
+        found = index.labelled(found, label)
+    return found
+
+
+def _sortable(stars: int | None, created_at: object, name: str | None) -> tuple[int, Any, str]:
+    # The driver hands back SQLite's text for a datetime column.
+    when = datetime.fromisoformat(created_at) if isinstance(created_at, str) else created_at
+    return stars or 0, when, name or ""
 
 
 def memory_groups(terms: Sequence[str]) -> list[list[Phrase]]:

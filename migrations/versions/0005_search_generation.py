@@ -2,7 +2,8 @@
 
 The app keeps a copy of the full-text index's postings in memory (chatbot/catalog/memory_index.py,
 decision 0007); one read of this row per search tells it whether that copy is still current. Triggers
-keep it, like the FTS5 triggers of 0003, so every write path counts.
+keep it, like the FTS5 triggers of 0003, so every write path counts: projects' searched fields, listing
+activity and filtered fields, and open issues' labels (for `has:`).
 
 Revision ID: 0005
 Revises: 0004
@@ -17,13 +18,23 @@ down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What the FTS5 index holds (0003), whether a project is listed at all, and its activity (the boost).
+# What the FTS5 index holds (0003), whether a project is listed at all, its activity (the boost) and
+# what the filters test (language and topics are above).
 WATCHED = (
     "name, full_name, title, topics, description, motivation, language, skills, readme_excerpt,"
-    " archived, removed_at, activity_score"
+    " archived, removed_at, activity_score, owner_login, source"
 )
 BUMP = "UPDATE search_generation SET generation = generation + 1;"
-TRIGGERS = ("search_generation_insert", "search_generation_update", "search_generation_delete")
+# Open issues' labels: what `has:help-wanted` and `has:good-first-issue` filter on.
+ISSUE_WATCHED = "state, labels, project_id"
+TRIGGERS = (
+    "search_generation_insert",
+    "search_generation_update",
+    "search_generation_delete",
+    "search_generation_issue_insert",
+    "search_generation_issue_update",
+    "search_generation_issue_delete",
+)
 
 UPGRADE = [
     "CREATE TABLE search_generation (generation INTEGER NOT NULL)",
@@ -31,6 +42,10 @@ UPGRADE = [
     f"CREATE TRIGGER search_generation_insert AFTER INSERT ON project BEGIN {BUMP} END",
     f"CREATE TRIGGER search_generation_update AFTER UPDATE OF {WATCHED} ON project BEGIN {BUMP} END",
     f"CREATE TRIGGER search_generation_delete AFTER DELETE ON project BEGIN {BUMP} END",
+    f"CREATE TRIGGER search_generation_issue_insert AFTER INSERT ON issue BEGIN {BUMP} END",
+    f"""CREATE TRIGGER search_generation_issue_update AFTER UPDATE OF {ISSUE_WATCHED} ON issue
+        BEGIN {BUMP} END""",
+    f"CREATE TRIGGER search_generation_issue_delete AFTER DELETE ON issue BEGIN {BUMP} END",
 ]
 
 

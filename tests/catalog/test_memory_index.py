@@ -4,13 +4,13 @@ import threading
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from chatbot.catalog.memory_index import build_memory_index, memory_index_for, stem
 from chatbot.catalog.sample import load_sample
 from chatbot.catalog.search import SQLITE_WEIGHTS, fts5_expression, memory_groups, search_projects
 from chatbot.db import session_scope
-from chatbot.models import Project
+from chatbot.models import Issue, Project
 from tests.conftest import FIXED_NOW
 
 
@@ -112,17 +112,44 @@ def test_a_slow_copy_is_rebuilt_in_the_background_while_fts5_answers(sqlite_engi
     assert rebuilt is not None and rebuilt is not built
 
 
-def test_a_topic_or_language_keeps_only_projects_with_it_in_that_column(sqlite_engine: Engine) -> None:
+def test_filters_are_applied_in_memory_as_sql_applies_them(sample: Engine) -> None:
+    queries = [
+        "lang:go",
+        "lang:python logging",
+        "topic:kafka consumer",
+        "topic:Kafka",
+        "org:platform",
+        "source:sample sdk",
+        "has:help-wanted",
+        "has:good-first-issue lang:typescript",
+        "is:archived sdk",
+    ]
+    with Session(sample) as session:
+        index = memory_index_for(session)
+        assert index is not None
+        in_memory = {q: search_projects(session, q, limit=50) for q in queries}
+        for query, page in in_memory.items():
+            in_sql = search_projects(session, query, limit=50, memory_index=False)  # FTS5, SQL filters
+            assert page.total > 0, query
+            assert sorted(p.name for p in page.projects) == sorted(p.name for p in in_sql.projects), query
+
+
+def test_has_a_label_follows_the_issues(sqlite_engine: Engine) -> None:
     with session_scope(sqlite_engine) as session:
-        session.add(Project(key="1", source="t", name="stream-a", full_name="a/stream-a", topics=["kafka"]))
-        session.add(
-            Project(key="2", source="t", name="stream-b", full_name="a/stream-b", description="kafka")
-        )
-        session.add(Project(key="3", source="t", name="stream-c", full_name="a/stream-c", language="Go"))
-    with Session(sqlite_engine) as session:
-        index = build_memory_index(session.connection())
-    found = index.match(memory_groups(["stream"]))
-    assert len(found.docs) == 3
-    assert index.within(found, "kafka", "topics").docs.tolist() == [1]
-    assert index.within(found, "go", "skills").docs.tolist() == [3]
-    assert index.within(found, "+++", "topics").docs.tolist() == [1, 2, 3]  # no word: nothing to keep to
+        for n in (1, 2):
+            session.add(Project(key=str(n), source="t", name=f"stream-{n}", full_name=f"a/stream-{n}"))
+    with session_scope(sqlite_engine) as session:
+        session.add(Issue(project_id=1, number=7, title="Docs", labels=["Help Wanted"]))
+        session.add(Issue(project_id=2, number=8, title="Typo", labels=["good-first-issue"]))
+
+    def found(query: str) -> list[str]:
+        with Session(sqlite_engine) as session:
+            assert memory_index_for(session) is not None  # answered from memory
+            return [p.name for p in search_projects(session, query).projects]
+
+    assert found("stream has:help-wanted") == ["stream-1"]
+    assert found("stream has:good-first-issue") == ["stream-2"]
+    with session_scope(sqlite_engine) as session:
+        issue = session.exec(select(Issue).where(Issue.number == 7)).one()
+        issue.state = "closed"
+    assert found("stream has:help-wanted") == []
