@@ -221,7 +221,9 @@ def run_worker(
     signal.signal(signal.SIGINT, stop)
     if scheduler is not None:
         scheduler.start()
-    threading.Thread(target=warm_up, args=(engine,), name="warm-up", daemon=True).start()
+    threading.Thread(
+        target=warm_up, args=(engine, settings.search_in_memory), name="warm-up", daemon=True
+    ).start()
     if webhook is not None:
         webhook.start()
     try:
@@ -259,7 +261,7 @@ def build_schedules(settings: Settings, engine: Engine) -> tuple[BackgroundSched
     return scheduler, subscriptions_changed
 
 
-def warm_up(engine: Engine) -> None:
+def warm_up(engine: Engine, search_in_memory: bool = True) -> None:
     """Build what the first searches would otherwise wait for: the typo vocabulary, and on SQLite the
     in-memory copy of the search index (searches use FTS5 until it is there)."""
     from sqlmodel import Session
@@ -268,7 +270,7 @@ def warm_up(engine: Engine) -> None:
     from chatbot.catalog.vocabulary import vocabulary_for
 
     try:
-        if engine.dialect.name == "sqlite":
+        if engine.dialect.name == "sqlite" and search_in_memory:
             build_in_background(engine)
         with Session(engine) as session:
             vocabulary_for(session)

@@ -68,6 +68,7 @@ class Settings:
     port: int = 3000
     threads: int = DEFAULT_THREADS
     workers: int = 1
+    search_in_memory: bool = True  # SQLite: rank from an in-memory copy of the search index
     log_level: str = "INFO"
     app: AppConfig = field(default_factory=AppConfig)
 
@@ -122,6 +123,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
     port = _int(env, "PORT", 3000, problems)
     threads = _int(env, "INNERSOURCE_THREADS", DEFAULT_THREADS, problems)
     workers = _int(env, "INNERSOURCE_WORKERS", 1, problems)
+    in_memory = (env.get("INNERSOURCE_SEARCH_IN_MEMORY") or "on").strip().lower()
+    if in_memory not in ("on", "off"):
+        problems.append("INNERSOURCE_SEARCH_IN_MEMORY must be on or off")
     if threads < 1:
         problems.append("INNERSOURCE_THREADS must be at least 1")
     if workers < 1:
@@ -167,6 +171,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         port=port,
         threads=threads,
         workers=workers,
+        search_in_memory=in_memory != "off",
         log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
         app=app,
     )

@@ -20,7 +20,9 @@ def find_page(ctx: CommandContext, query: str, offset: int = 0) -> Reply:
     if not query:
         raise UsageError("Tell me what to look for.")
     with Session(ctx.deps.engine) as session:
-        page = search_projects(session, query, limit=PAGE_SIZE, offset=offset)
+        page = search_projects(
+            session, query, limit=PAGE_SIZE, offset=offset, memory_index=ctx.deps.settings.search_in_memory
+        )
         if page.query.is_empty:
             raise UsageError("Tell me what to look for: words, or filters such as lang:python.")
         ids = [p.id for p in page.projects if p.id is not None]

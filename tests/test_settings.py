@@ -68,6 +68,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.slack_api_url == DEFAULT_SLACK_API_URL == "https://slack.com/api/"
     assert settings.bot_token is None and settings.signing_secret is None
     assert not settings.socket_mode
+    assert settings.search_in_memory
     assert settings.app == AppConfig()
 
 
@@ -94,6 +95,12 @@ def test_invalid_numbers_name_the_variable(tmp_path: Path, name: str, value: str
 
     assert name in problems_of(exc)
     assert value in problems_of(exc)
+
+
+def test_search_in_memory_can_be_turned_off(tmp_path: Path) -> None:
+    assert not load(tmp_path, INNERSOURCE_SEARCH_IN_MEMORY="OFF").search_in_memory
+    with pytest.raises(SettingsError, match="INNERSOURCE_SEARCH_IN_MEMORY must be on or off"):
+        load(tmp_path, INNERSOURCE_SEARCH_IN_MEMORY="maybe")
 
 
 def test_slack_api_url_must_be_http(tmp_path: Path) -> None:
