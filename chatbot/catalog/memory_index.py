@@ -15,7 +15,6 @@ with the database's (one row) and uses the copy only when they agree (chatbot.ca
 """
 
 import json
-import logging
 import math
 import re
 import threading
@@ -33,6 +32,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from chatbot.catalog.rebuilds import Builds
 from chatbot.catalog.synonyms import GROUPS
 
 COLUMNS = ("name", "title", "topics", "description", "skills", "readme")  # project_fts, in order
@@ -42,6 +42,7 @@ B = 0.75
 # Sets of ids are merged by sorting when small, through an array over every id past 1/64 of them.
 DENSE_ABOVE_SHARE = 64
 BACKGROUND_BUILD_ABOVE_SECONDS = 0.5  # a slower build is redone in the background (search uses FTS5)
+REBUILD_INTERVAL_SECONDS = 30.0  # ... and at most this often
 
 FACETS = ("language", "owner", "source")
 # `has:` labels (search._filters: a label as written or with a dash for its spaces, any case).
@@ -53,8 +54,6 @@ BoolArray = npt.NDArray[np.bool_]
 BitsArray = npt.NDArray[np.uint8]
 NO_IDS: IdArray = np.zeros(0, dtype=np.int32)
 NO_SCORES: FloatArray = np.zeros(0, dtype=np.float32)
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -355,8 +354,8 @@ def _label_bits(stored: object) -> int:
 # --- the copy per database ----------------------------------------------------------------------
 
 _cache: dict[str, MemoryIndex] = {}
-_building: set[str] = set()
-_lock = threading.Lock()
+_builds = Builds("search-index")
+_background_started: dict[str, float] = {}
 
 
 def memory_index_for(session: Session) -> MemoryIndex | None:
@@ -369,48 +368,31 @@ def memory_index_for(session: Session) -> MemoryIndex | None:
     key = str(engine.url)
     connection = session.connection()
     generation = generation_of(connection)
-    with _lock:
-        cached = _cache.get(key)
-        if cached is not None and cached.generation == generation:
-            return cached
-        if key in _building:
-            return None
-        if cached is not None and cached.build_seconds > BACKGROUND_BUILD_ABOVE_SECONDS:
-            _start_building(engine, key)
-            return None
-        _building.add(key)
-    try:
-        index = build_memory_index(connection)
-        with _lock:
-            _cache[key] = index
-    finally:
-        with _lock:
-            _building.discard(key)
+    cached = _cache.get(key)
+    if cached is not None and cached.generation == generation:
+        return cached
+    if cached is not None and cached.build_seconds > BACKGROUND_BUILD_ABOVE_SECONDS:
+        # A busy catalog (webhooks every few seconds) must not keep a core rebuilding: at most one
+        # build per REBUILD_INTERVAL_SECONDS; FTS5 answers in between.
+        started = _background_started.get(key)
+        if started is None or time.monotonic() - started >= REBUILD_INTERVAL_SECONDS:
+            build_in_background(engine)
+        return None
+    with _builds.claim(key) as claimed:
+        if not claimed:
+            return None  # being built: FTS5 answers meanwhile
+        index = _cache[key] = build_memory_index(connection)
     return index if index.generation == generation else None
 
 
 def build_in_background(engine: Engine) -> None:
-    """Start building the copy (at start), so that no search waits for it: they use FTS5 meanwhile."""
-    with _lock:
-        _start_building(engine, str(engine.url))
-
-
-def _start_building(engine: Engine, key: str) -> None:
-    """Under _lock."""
-    if key in _building:
-        return
-    _building.add(key)
+    """Start building the copy (as `serve` does at start), unless that is under way; searches use FTS5
+    until it is there."""
+    key = str(engine.url)
+    _background_started[key] = time.monotonic()
 
     def build() -> None:
-        try:
-            with Session(engine) as session:
-                index = build_memory_index(session.connection())
-            with _lock:
-                _cache[key] = index
-        except Exception:
-            logger.exception("building the in-memory search index failed; FTS5 answers meanwhile")
-        finally:
-            with _lock:
-                _building.discard(key)
+        with Session(engine) as session:
+            _cache[key] = build_memory_index(session.connection())
 
-    threading.Thread(target=build, name="search-index-build", daemon=True).start()
+    _builds.in_background(key, build)

@@ -288,12 +288,11 @@ class SqliteSearch(Backend):
     ) -> Sequence[Any]:
         index = self.index(session)
         self.matched = None
-        if index is None:
-            sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
-            bound = {**params, "match": fts5_query(query, any_word=any_word)}
-            rows: Sequence[Any] = session.execute(_bind(sql, bound), bound).all()
-        else:
+        if index is not None:
             return self._in_memory(session, index, query, any_word=any_word)
+        sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
+        bound = {**params, "match": fts5_query(query, any_word=any_word)}
+        rows = session.execute(_bind(sql, bound), bound).all()
         if not _has_synonyms(query.terms):
             return rows
         # The words as typed count again (BM25 of a second MATCH restricted to these rows would make FTS5
@@ -456,12 +455,12 @@ def _fts5_phrase(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def fts5_expression(terms: Sequence[str], *, any_word: bool, synonyms: bool = True) -> str:
+def fts5_expression(terms: Sequence[str], *, any_word: bool) -> str:
     """An FTS5 MATCH expression in which every user word is a quoted string: no operator gets through."""
     groups = []
     for term in terms:
         alternatives = []
-        for i, word in enumerate(expand(term) if synonyms else (term,)):
+        for i, word in enumerate(expand(term)):
             quoted = _fts5_phrase(word)
             # Prefix matching for what the person typed (not for synonyms), when long enough.
             if i == 0 and len(word) >= 3 and " " not in word:

@@ -10,7 +10,6 @@ import difflib
 import gc
 import heapq
 import json
-import logging
 import re
 import threading
 import time
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
+from chatbot.catalog.rebuilds import Builds
 from chatbot.catalog.synonyms import GROUPS
 from chatbot.models import Project
 
@@ -48,11 +48,10 @@ class Vocabulary:
 
 
 BACKGROUND_BUILD_ABOVE_SECONDS = 0.5
-logger = logging.getLogger(__name__)
 
 _cache: dict[str, Vocabulary] = {}
-_building: set[str] = set()
 _lock = threading.Lock()
+_builds = Builds("vocabulary")
 
 
 def correct_terms(session: Session, terms: list[str]) -> list[str]:
@@ -78,27 +77,17 @@ def vocabulary_for(session: Session) -> Vocabulary:
             return cached
         if cached is not None and cached.build_seconds > BACKGROUND_BUILD_ABOVE_SECONDS:
             cached.checked_at = time.monotonic()
-            if key not in _building:
-                _building.add(key)
-                threading.Thread(
-                    target=_rebuild, args=(engine, key), name="vocabulary-rebuild", daemon=True
-                ).start()
+            _builds.in_background(key, lambda: _rebuild(engine, key))
             return cached
         return _store(key, build_vocabulary(session), version)
 
 
 def _rebuild(engine: Engine, key: str) -> None:
-    try:
-        with Session(engine) as session:
-            version = _catalog_version(session)
-            vocabulary = build_vocabulary(session)
-        with _lock:
-            _store(key, vocabulary, version)
-    except Exception:
-        logger.exception("rebuilding the search vocabulary failed; the previous one stays in use")
-    finally:
-        with _lock:
-            _building.discard(key)
+    with Session(engine) as session:
+        version = _catalog_version(session)
+        vocabulary = build_vocabulary(session)
+    with _lock:
+        _store(key, vocabulary, version)
 
 
 def _store(key: str, vocabulary: Vocabulary, version: tuple[int, object]) -> Vocabulary:
