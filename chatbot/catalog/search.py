@@ -127,7 +127,7 @@ def _relaxed_rows(
     def only(terms: list[str]) -> SearchQuery:
         return SearchQuery(**{**query.__dict__, "terms": terms})
 
-    counts = {t: backend.count(session, only([t]), where, params, any_word=False) for t in query.terms}
+    counts = {t: backend.count(session, only([t]), any_word=False) for t in query.terms}
     by_rarity = sorted((t for t in query.terms if counts[t] > 0), key=lambda t: counts[t])
     attempts: list[tuple[list[str], bool]] = []
     if 1 < len(by_rarity) < len(query.terms):
@@ -235,23 +235,12 @@ class Backend:
         """(FROM clause, full-text condition, its parameters) for this backend."""
         raise NotImplementedError
 
-    def count(
-        self,
-        session: Session,
-        query: SearchQuery,
-        where: list[str],
-        params: dict[str, Any],
-        *,
-        any_word: bool,
-    ) -> int:
-        """Matches, counted up to COUNT_CAP."""
+    def count(self, session: Session, query: SearchQuery, *, any_word: bool) -> int:
+        """Matches in the full-text index, counted up to COUNT_CAP: how rare words are (for relaxed
+        matching) needs no filter, and checking `has:` on every match cost 90 ms at 100,000 projects."""
         source, condition, extra = self.match(query, any_word=any_word)
-        sql = (
-            f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {condition} AND {' AND '.join(where)}"
-            f" LIMIT {COUNT_CAP}) matches"
-        )
-        bound = {**params, **extra}
-        return int(session.execute(_bind(sql, bound), bound).scalar_one())
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {condition} LIMIT {COUNT_CAP}) matches"
+        return int(session.execute(_bind(sql, extra), extra).scalar_one())
 
 
 class SqliteSearch(Backend):
@@ -332,16 +321,7 @@ class SqliteSearch(Backend):
             if project_id in by_id
         ]
 
-    def count(
-        self,
-        session: Session,
-        query: SearchQuery,
-        where: list[str],
-        params: dict[str, Any],
-        *,
-        any_word: bool,
-    ) -> int:
-        """Word rarity from the index alone: joining every match to `project` for the filters cost ~10x."""
+    def count(self, session: Session, query: SearchQuery, *, any_word: bool) -> int:
         index = self.index(session)
         if index is not None:
             return len(index.match(memory_groups(query.terms), any_word=any_word).docs)

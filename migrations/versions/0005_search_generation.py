@@ -1,9 +1,14 @@
-"""search: a generation number that every change to what search sees moves on (SQLite)
+"""search: a generation number that every change to what search sees moves on (SQLite); statistics on
+issue labels (PostgreSQL)
 
 The app keeps a copy of the full-text index's postings in memory (chatbot/catalog/memory_index.py,
 decision 0007); one read of this row per search tells it whether that copy is still current. Triggers
 keep it, like the FTS5 triggers of 0003, so every write path counts: projects' searched fields, listing
 activity and filtered fields, and open issues' labels (for `has:`).
+
+On PostgreSQL, `has:help-wanted` tests `lower(labels::text) LIKE '%"help wanted"%'`; without statistics
+on that expression the planner guessed 13 matching issues where there were 28,000 and chose a plan that
+took 100 ms at 100,000 projects (30 ms with them). Expression statistics need PostgreSQL 14.
 
 Revision ID: 0005
 Revises: 0004
@@ -49,15 +54,26 @@ UPGRADE = [
 ]
 
 
+POSTGRES_STATISTICS = "issue_labels_lower"
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        if int(bind.exec_driver_sql("SHOW server_version_num").scalar_one()) >= 140000:
+            op.execute(
+                f"CREATE STATISTICS IF NOT EXISTS {POSTGRES_STATISTICS}"
+                " ON (lower(CAST(labels AS TEXT))) FROM issue"
+            )
+            op.execute("ANALYZE issue")
         return
     for statement in UPGRADE:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP STATISTICS IF EXISTS {POSTGRES_STATISTICS}")
         return
     for name in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
