@@ -41,7 +41,7 @@ from sqlmodel import Session, col, select
 from benchmarks.corpus import build_catalog, check_search_sees, load, vocabulary
 from benchmarks.relevance import QUERIES
 from chatbot.catalog.cards import card_for
-from chatbot.catalog.memory_index import build_memory_index
+from chatbot.catalog.memory_index import memory_index_for
 from chatbot.catalog.queries import issue_counts
 from chatbot.db import make_engine, upgrade
 from chatbot.models import Project
@@ -285,8 +285,11 @@ def database(backend: str, size: int, tmp: Path) -> Iterator[Engine | None]:
 
 
 def describe_memory_index(engine: Engine) -> str:
+    """Builds the copy the handler then uses (as `serve` does at start), and says what it cost."""
     with Session(engine) as session:
-        index = build_memory_index(session.connection())
+        index = memory_index_for(session)
+    if index is None:
+        return "no in-memory index"
     postings = sum(ids.nbytes + weights.nbytes for ids, weights in index.postings.values())
     postings += sum(bits.nbytes for bits in index.column_bits.values())
     return f"in-memory index built in {index.build_seconds:.1f}s ({postings / 1e6:.0f} MB of postings)"

@@ -354,8 +354,8 @@ def _label_bits(stored: object) -> int:
 # --- the copy per database ----------------------------------------------------------------------
 
 _cache: dict[str, MemoryIndex] = {}
-_builds = Builds("search-index")
-_background_started: dict[str, float] = {}
+# A busy catalog (webhooks every few seconds) must not keep a core rebuilding: FTS5 answers in between.
+_builds = Builds("search-index", at_most_every_seconds=REBUILD_INTERVAL_SECONDS)
 
 
 def memory_index_for(session: Session) -> MemoryIndex | None:
@@ -372,11 +372,7 @@ def memory_index_for(session: Session) -> MemoryIndex | None:
     if cached is not None and cached.generation == generation:
         return cached
     if cached is not None and cached.build_seconds > BACKGROUND_BUILD_ABOVE_SECONDS:
-        # A busy catalog (webhooks every few seconds) must not keep a core rebuilding: at most one
-        # build per REBUILD_INTERVAL_SECONDS; FTS5 answers in between.
-        started = _background_started.get(key)
-        if started is None or time.monotonic() - started >= REBUILD_INTERVAL_SECONDS:
-            build_in_background(engine)
+        build_in_background(engine)
         return None
     with _builds.claim(key) as claimed:
         if not claimed:
@@ -386,10 +382,9 @@ def memory_index_for(session: Session) -> MemoryIndex | None:
 
 
 def build_in_background(engine: Engine) -> None:
-    """Start building the copy (as `serve` does at start), unless that is under way; searches use FTS5
-    until it is there."""
+    """Start building the copy (as `serve` does at start), unless that is under way or was started less
+    than REBUILD_INTERVAL_SECONDS ago; searches use FTS5 until it is there."""
     key = str(engine.url)
-    _background_started[key] = time.monotonic()
 
     def build() -> None:
         with Session(engine) as session:

@@ -3,6 +3,7 @@ the in-memory search index), in the background or in the caller's thread."""
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -10,14 +11,12 @@ logger = logging.getLogger(__name__)
 
 
 class Builds:
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, *, at_most_every_seconds: float = 0.0) -> None:
         self.what = what  # also names the background threads: "<what>-build"
+        self._at_most_every = at_most_every_seconds  # between background builds of one key
         self._running: set[str] = set()
+        self._started: dict[str, float] = {}
         self._lock = threading.Lock()
-
-    def running(self, key: str) -> bool:
-        with self._lock:
-            return key in self._running
 
     @contextmanager
     def claim(self, key: str) -> Iterator[bool]:
@@ -33,11 +32,15 @@ class Builds:
                     self._running.discard(key)
 
     def in_background(self, key: str, build: Callable[[], None]) -> None:
-        """Run `build` in a thread, unless a build for `key` is already under way."""
+        """Run `build` in a thread, unless a build for `key` is under way or started too recently."""
         with self._lock:
-            if key in self._running:
+            started = self._started.get(key)
+            if key in self._running or (
+                started is not None and time.monotonic() - started < self._at_most_every
+            ):
                 return
             self._running.add(key)
+            self._started[key] = time.monotonic()
 
         def run() -> None:
             try:
