@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 import commands
 from chatbot.slack import listeners
+from chatbot.slack.edge import SlackApp, guard_middleware, guarded_client, slack_client
 from commands.router import Deps
 
 logger = logging.getLogger(__name__)
@@ -23,29 +24,30 @@ def build_app(deps: Deps, *, client: WebClient | None = None, local: bool = Fals
     settings = deps.settings
     executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="bolt")
     if local:
-        app = App(
+        app = SlackApp(
+            check_signatures=False,
             signing_secret=settings.signing_secret or "local-console",
             authorize=_local_authorize,
-            client=client or WebClient(base_url="http://127.0.0.1:9/api/", timeout=1),
+            client=guarded_client(client or WebClient(base_url="http://127.0.0.1:9/api/", timeout=1)),
             listener_executor=executor,
             process_before_response=True,
-            request_verification_enabled=False,
             ssl_check_enabled=False,
             url_verification_enabled=False,
         )
     else:
         settings.require_slack()
-        app = App(
+        app = SlackApp(
+            # In Socket Mode the request is authenticated by the websocket connection itself.
+            check_signatures=not settings.socket_mode,
             token=settings.bot_token,
             signing_secret=settings.signing_secret or "",
-            client=client or WebClient(token=settings.bot_token, base_url=settings.slack_api_url),
+            client=guarded_client(client or slack_client(settings.bot_token, settings.slack_api_url)),
             listener_executor=executor,
-            # In Socket Mode the request is authenticated by the websocket connection itself.
-            request_verification_enabled=not settings.socket_mode,
             # Listeners run on the request thread; those that work after their ack use
             # chatbot.slack.acks.after_ack (docs/decisions/0001).
             process_before_response=True,
         )
+    app.use(guard_middleware)  # before our own middleware and every listener
     listeners.register(app, deps, commands.build_registry(), slack_api=not local)
     return app
 

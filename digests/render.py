@@ -25,6 +25,7 @@ from chatbot.slack.blocks import (
     section,
     truncate,
 )
+from chatbot.slack.markup import date_token
 from digests.compose import ContributionStats, Digest, DigestIssue, DigestProject
 
 TITLE = "InnerSource digest"
@@ -236,7 +237,7 @@ def _plain_date(when: datetime) -> str:
 
 def _slack_date(when: datetime) -> str:
     """Shown in each reader's own timezone by Slack; the plain UTC words are the fallback."""
-    return f"<!date^{int(when.timestamp())}^{{date_long_pretty}} {{time}}|{_plain_date(when)}>"
+    return date_token(int(when.timestamp()), "{date_long_pretty} {time}", _plain_date(when))
 
 
 def _span(start: datetime, end: datetime) -> str:

@@ -14,6 +14,7 @@ from chatbot.nudges.facts import forge_of, load_people
 from chatbot.nudges.policy import Owner, ProjectFacts, effective_owners
 from chatbot.settings import Settings
 from chatbot.slack.blocks import code
+from chatbot.slack.markup import mention
 
 SNOOZE, ON_IT, NOT_MINE = "snooze", "on_it", "not_mine"
 
@@ -67,7 +68,7 @@ def record_answer(
         _store(engine, contribution_id, slack_user_id, now, on_it_until=until)
         return Answered(
             True,
-            f":raised_hands: <@{slack_user_id}> is on it: no more nudges about it to anyone until "
+            f":raised_hands: {mention(slack_user_id)} is on it: no more nudges about it to anyone until "
             f"{until.astimezone(tz):%a %d %b}. Thank you!",
         )
     _store(engine, contribution_id, slack_user_id, now, not_mine=True)
@@ -78,7 +79,7 @@ def record_answer(
         if linked is None:
             others.append(f"{facts.forge} {code(owner.login, 60)}")
         elif linked.slack_user_id != slack_user_id:
-            others.append(f"<@{linked.slack_user_id}>")
+            others.append(mention(linked.slack_user_id))
     who = (
         f"Its other owners are {', '.join(others)}: if one of them should look, a word to them helps."
         if others

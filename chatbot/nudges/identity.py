@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from chatbot.db import session_scope
 from chatbot.models import ForgeIdentity, Person
 from chatbot.slack.blocks import escape
+from chatbot.slack.markup import mention
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,8 @@ def link_identity(session: Session, slack_user_id: str, forge: str, login: str) 
         if holder is not None and holder.slack_user_id and holder.slack_user_id != slack_user_id:
             return LinkResult(
                 False,
-                f"{_shown(forge, login)} is already linked to <@{holder.slack_user_id}>. If it is yours, "
+                f"{_shown(forge, login)} is already linked to {mention(holder.slack_user_id)}. "
+                "If it is yours, "
                 f"ask them to run `/innersource unlink {forge} {_escape(login)}`, or ask an admin.",
                 forge,
                 login,

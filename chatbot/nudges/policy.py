@@ -30,6 +30,7 @@ from chatbot.nudges.calendar import (
     working_days_between,
     zone,
 )
+from chatbot.slack.markup import mention
 
 OWNER, ESCALATION, CHANNEL, AUTHOR = "owner", "escalation", "channel", "author"
 DM_KINDS = (OWNER, ESCALATION, AUTHOR)
@@ -423,7 +424,7 @@ def _why(level: str, waited: float, sla: float, role: str = "", asked: Sequence[
 
 def _on_it_reason(said: OwnerSaid) -> str:
     assert said.on_it_until is not None
-    return f"<@{said.slack_user_id}> is on it (until {said.on_it_until:%Y-%m-%d})"
+    return f"{mention(said.slack_user_id)} is on it (until {said.on_it_until:%Y-%m-%d})"
 
 
 def _at(at: datetime, tz: ZoneInfo) -> str:

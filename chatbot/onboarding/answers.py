@@ -22,6 +22,7 @@ from chatbot.slack.home_blocks import (
     progress_line,
     recommendation_blocks,
 )
+from chatbot.slack.markup import mention
 from commands import find, skills
 from commands.router import CommandContext, Reply, UsageError
 
@@ -87,7 +88,7 @@ def _help(intent: Intent, ctx: CommandContext) -> Reply:
 
 
 def _hello(intent: Intent, ctx: CommandContext) -> Reply:
-    lead = f":wave: Hi <@{ctx.user_id}>! I help you find InnerSource projects and your way into them."
+    lead = f":wave: Hi {mention(ctx.user_id)}! I help you find InnerSource projects and your way into them."
     return Reply(text=lead, blocks=help_blocks(lead))
 
 

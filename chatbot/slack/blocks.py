@@ -18,6 +18,9 @@ from chatbot.catalog.cards import (
     recent_weeks,
     sparkline,
 )
+from chatbot.slack.markup import MAX_URL, channel_mention, date_token, escape, link, mention
+
+__all__ = ["channel_mention", "date_token", "escape", "link", "mention"]  # the builders, re-exported
 
 Block = dict[str, Any]
 
@@ -27,19 +30,8 @@ MAX_FIELD_TEXT = 2000
 MAX_HEADER_TEXT = 150
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
-MAX_URL = 3000
 MAX_CONTEXT_ELEMENTS = 10
 MAX_FALLBACK_TEXT = 4000
-
-_BROADCASTS = re.compile(r"@(?=(here|channel|everyone)\b)", re.IGNORECASE)
-
-
-def escape(text: str | None) -> str:
-    """Make untrusted text inert in mrkdwn: `& < >` escaped, `@here`/`@channel`/`@everyone` broken."""
-    if not text:
-        return ""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCASTS.sub("@\u2060", text)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -50,14 +42,6 @@ def truncate(text: str, limit: int) -> str:
 
 def one_line(text: str | None, limit: int = 200) -> str:
     return truncate(" ".join((text or "").split()), limit)
-
-
-def link(url: str | None, label: str) -> str:
-    """A mrkdwn link whose label is escaped; only http(s) URLs become links."""
-    safe_label = escape(label)
-    if not url or not re.match(r"^https?://[^\s<>|]+$", url) or len(url) > MAX_URL:
-        return safe_label
-    return f"<{url}|{safe_label}>"
 
 
 def plain(text: str, limit: int = MAX_BUTTON_TEXT) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from chatbot.onboarding.owners import Contact, ProjectPeople
 from chatbot.onboarding.recommend import Recommendation
 from chatbot.slack import blocks
 from chatbot.slack.blocks import Block, escape, escaped, link, one_line, section
+from chatbot.slack.markup import channel_mention, mention
 
 MAX_HOME_BLOCKS = 100
 MAX_VIEW_TITLE = 24
@@ -126,7 +127,7 @@ def waiting_text(item: WaitingContribution) -> str:
 def subscription_text(line: SubscriptionLine) -> str:
     filters = f" matching `{escaped(line.filters.replace('`', ''), 200)}`" if line.filters else ""
     paused = " · :double_vertical_bar: paused" if line.paused else ""
-    return f"• `#{line.id}` <#{line.channel_id}> {escape(line.schedule)}{filters}{paused}"
+    return f"• `#{line.id}` {channel_mention(line.channel_id)} {escape(line.schedule)}{filters}{paused}"
 
 
 def lines_section(lines: Sequence[str]) -> Block:
@@ -146,7 +147,8 @@ def home_view(home: HomeData) -> dict[str, Any]:
     b: list[Block] = [
         blocks.header("InnerSource: help other teams, get help with yours"),
         section(
-            f"Hi <@{home.user_id}>! Here are issues you could pick up, what waits on you, and your settings. "
+            f"Hi {mention(home.user_id)}! Here are issues you could pick up, what waits on you, "
+            "and your settings. "
             "You can also write to me in the *Messages* tab, e.g. "
             + ", ".join(f"“{e}”" for e in EXAMPLES[:4])
             + "."
@@ -241,7 +243,7 @@ def welcome_message(
     welcome_text: str | None = None,
 ) -> tuple[str, list[Block]]:
     """The welcome DM; `progress` None leaves the checklist out. Returns (fallback text, blocks)."""
-    intro = (welcome_text or DEFAULT_WELCOME).replace("{user}", f"<@{user_id}>")
+    intro = (welcome_text or DEFAULT_WELCOME).replace("{user}", mention(user_id))
     b: list[Block] = [section(intro)]
     text = intro
     if progress is not None:
@@ -367,7 +369,7 @@ def contact_text(contact: Contact) -> str:
     if contact.login and contact.login != contact.name:
         extras.append(f"`{escaped(contact.login, 100)}`")
     if contact.slack_user_id:
-        extras.append(f"<@{contact.slack_user_id}>")
+        extras.append(mention(contact.slack_user_id))
     return f"{name} ({', '.join(extras)})" if extras else name
 
 

@@ -49,13 +49,14 @@ def command_context(context: BoltContext, body: dict[str, Any]) -> CommandContex
     channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or ""
     user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
     team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    deps: Deps = context["deps"]
     return CommandContext(
-        deps=context["deps"],
+        deps=deps,
         user_id=user,
         channel_id=channel,
         team_id=team,
         channel_name=body.get("channel_name", ""),
-        slack=SlackGateway(context.client if context.get("slack_api") else None),
+        slack=SlackGateway(context.client if context.get("slack_api") else None, deps.channel_members),
     )
 
 
@@ -80,7 +81,7 @@ def share_project_action(ack: Ack, body: dict[str, Any], respond: Respond, conte
             return
         card = card_for(project, issue_counts(session, [project.id])[project.id])
     shared = blocks.project_card(card, share=False)
-    shared.append(blocks.context(f"Shared by <@{ctx.user_id}> with `/innersource find`"))
+    shared.append(blocks.context(f"Shared by {blocks.mention(ctx.user_id)} with `/innersource find`"))
     respond(
         text=blocks.project_card_text(card),
         blocks=shared,
@@ -137,11 +138,12 @@ def edit_subscription_action(
 ) -> None:
     ack()
     subscription_id = _int_value(body)
-    modal = (
-        edit_modal(command_context(context, body), subscription_id) if subscription_id is not None else None
-    )
-    if modal is None:
-        respond(text="That subscription is gone, or it is not yours to change.", replace_original=False)
+    if subscription_id is None:
+        modal: dict[str, object] | str = "That button has expired: see `/innersource subscriptions`."
+    else:
+        modal = edit_modal(command_context(context, body), subscription_id)
+    if isinstance(modal, str):
+        respond(text=modal, blocks=blocks.notice(modal), replace_original=False)
         return
     client.views_open(trigger_id=body["trigger_id"], view=modal)
 

@@ -1,0 +1,139 @@
+"""The outbound guard: the last wall between what the app sends and what Slack would parse.
+
+Every payload that leaves for Slack (acks, `response_url` posts, Web API calls) passes through
+`guard_payload`, called by the Slack edge (chatbot/slack/edge.py). It walks every string a person
+could see and neutralises what the app never sends on purpose:
+
+- a `<…>` token that no builder in chatbot/slack/markup.py made (a mention, a broadcast, a user group,
+  a date or a link that came in inside text) is escaped, so that it shows as typed;
+- `@here`, `@channel` and `@everyone`, also spelt with full-width letters or hidden characters, are broken
+  with a word joiner, as `markup.escape` does;
+- control characters and bidirectional overrides are dropped.
+
+Builders escape at the source; the guard is the second wall. When it has to change something it logs a
+warning naming the surface and the field, so that the builder bug shows.
+"""
+
+import json
+import logging
+import re
+import unicodedata
+from typing import Any
+
+from chatbot.slack.markup import clean, is_built
+
+logger = logging.getLogger(__name__)
+
+# Keys whose values Slack never shows as text (ids, URLs, button values, form prefills, metadata).
+NOT_SHOWN = frozenset(
+    {
+        "action_id",
+        "block_id",
+        "callback_id",
+        "channel",
+        "email",
+        "event_type",
+        "external_id",
+        "hash",
+        "image_url",
+        "initial_date",
+        "initial_time",
+        "initial_value",
+        "metadata",
+        "private_metadata",
+        "response_action",
+        "response_type",
+        "style",
+        "team_id",
+        "thread_ts",
+        "token",
+        "trigger_id",
+        "ts",
+        "type",
+        "url",
+        "user",
+        "user_id",
+        "users",
+        "value",
+        "view_id",
+    }
+)
+# Keys whose string values are JSON that Slack decodes (form-encoded Web API calls).
+JSON_STRINGS = frozenset({"blocks", "attachments", "view", "unfurls"})
+
+_TOKEN = re.compile(r"<[^<>]*>")
+_HIDDEN = "\u00ad\u034f\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+_AT = re.compile(f"[@\uff20\ufe6b]([{_HIDDEN}]*)(\\w{{0,12}})")
+_BROADCAST_WORDS = ("here", "channel", "everyone")
+NEUTRAL_AT = "@\u2060"
+
+
+def guard_payload(payload: Any, surface: str) -> Any:
+    """A copy of `payload` with every shown string made inert; logs a warning if anything changed."""
+    changed: list[str] = []
+    guarded = _walk(payload, "", changed)
+    if changed:
+        logger.warning(
+            "outbound guard neutralised %d field(s) on %s: %s", len(changed), surface, ", ".join(changed[:10])
+        )
+    return guarded
+
+
+def inert_text(text: str) -> str:
+    """One shown string made inert: what the guard does to each field."""
+    text = clean(text)
+    text = _TOKEN.sub(_token, text)
+    return _AT.sub(_at_sign, text)
+
+
+def _walk(value: Any, path: str, changed: list[str]) -> Any:
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key in NOT_SHOWN:
+                out[key] = item
+            elif key in JSON_STRINGS and isinstance(item, str):
+                out[key] = _walk_json_string(item, where, changed)
+            else:
+                out[key] = _walk(item, where, changed)
+        return out
+    if isinstance(value, list | tuple):
+        return [_walk(item, f"{path}[{i}]", changed) for i, item in enumerate(value)]
+    if isinstance(value, str):
+        safe = inert_text(value)
+        if safe != value:
+            changed.append(path or "text")
+        return safe
+    return value
+
+
+def _walk_json_string(raw: str, path: str, changed: list[str]) -> str:
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        return str(_walk(raw, path, changed))
+    before = len(changed)
+    guarded = _walk(decoded, path, changed)
+    return raw if len(changed) == before else json.dumps(guarded)
+
+
+def _token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if is_built(token):
+        return token
+    return token.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _at_sign(match: re.Match[str]) -> str:
+    hidden, word = match.group(1), match.group(2)
+    folded = unicodedata.normalize("NFKC", word).casefold()
+    if not any(_is_word(folded, w) for w in _BROADCAST_WORDS):
+        return match.group(0)
+    if match.group(0).startswith(NEUTRAL_AT) and hidden == "\u2060":
+        return match.group(0)  # already broken the way escape() breaks it
+    return NEUTRAL_AT + word
+
+
+def _is_word(folded: str, word: str) -> bool:
+    return folded.startswith(word) and not folded[len(word) : len(word) + 1].isalnum()
