@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from chatbot.clock import Clock, utcnow
 from chatbot.settings import Settings
 from chatbot.slack import blocks
-from chatbot.slack.gateway import SlackGateway
+from chatbot.slack.gateway import MemberCache, SlackGateway
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ class Deps:
     on_subscriptions_changed: Callable[[], None] | None = None
     # Work that must not hold up Slack's 3-second ack (tests pass a runner that runs it inline).
     run_in_background: Callable[[Callable[[], None]], None] = start_thread
+    # Who is in which channel, as Slack said a moment ago: outlives the per-request SlackGateway.
+    channel_members: MemberCache = field(default_factory=MemberCache)
 
     def subscriptions_changed(self) -> None:
         """Tell the scheduler, off the request path (it reloads every subscription)."""
@@ -162,7 +164,7 @@ def dispatch(registry: Registry, ctx: CommandContext, text: str) -> Reply:
         return subcommand.handler(ctx, rest)
     except UsageError as exc:
         return Reply(
-            text=f"{exc} Usage: {subcommand.usage}",
+            text=f"{blocks.escape(str(exc))} Usage: {subcommand.usage}",
             blocks=blocks.usage_problem(str(exc), subcommand.usage, subcommand.examples),
         )
     except Exception:
@@ -193,9 +195,10 @@ def help_reply(registry: Registry, topic: str | None = None) -> Reply:
 def unknown_reply(registry: Registry, name: str) -> Reply:
     suggestions = registry.suggestions(name)
     help_ = help_reply(registry)
+    shown = blocks.escape(blocks.one_line(name, 40).replace("`", "'"))
     if suggestions:
         guess = " or ".join(f"`/innersource {s}`" for s in suggestions)
-        lead = f"I don't know the command `{blocks.escape(name)}`. Did you mean {guess}?"
+        lead = f"I don't know the command `{shown}`. Did you mean {guess}?"
     else:
-        lead = f"I don't know the command `{blocks.escape(name)}`."
+        lead = f"I don't know the command `{shown}`."
     return Reply(text=f"{lead}\n\n{help_.text}", blocks=blocks.notice(lead) + help_.blocks)

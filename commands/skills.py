@@ -54,7 +54,7 @@ def skills_command(ctx: CommandContext, args: str) -> Reply:
     found = recommendation_blocks(recs, skills, ctx.deps.clock(), shown=SHOWN_AFTER_SAVE) if recs else []
     more = blocks.context("More in my Home tab; they change as new issues are labelled.") if recs else None
     return Reply(
-        text=f"Saved your skills: {', '.join(skills)}.",
+        text=f"Saved your skills: {blocks.escape(', '.join(skills))}.",
         blocks=[blocks.section(saved), *found, *([more] if more else [])],
     )
 

@@ -174,7 +174,30 @@ def catalog_findings(card: ProjectCard) -> list[Block]:
 
 
 def project_card_text(card: ProjectCard) -> str:
-    return f"{card.title} ({card.full_name}): {one_line(card.description, 150)}"
+    """The card in one line for notifications and screen readers, escaped like the blocks."""
+    return f"{escaped(card.title, 150)} ({escaped(card.full_name, 200)}): {escaped(card.description, 150)}"
+
+
+def next_page_value(query: str, offset: int) -> str:
+    """The Next button's value: the query and the offset, the query cut (at a word where it can be) to
+    the longest start whose JSON fits in a button."""
+
+    def encoded(kept: str) -> str:
+        return json.dumps({"q": kept, "o": offset}, separators=(",", ":"), ensure_ascii=False)
+
+    if len(encoded(query)) <= MAX_BUTTON_VALUE:
+        return encoded(query)
+    fits, too_long = 0, len(query)
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if len(encoded(query[:middle])) <= MAX_BUTTON_VALUE:
+            fits = middle
+        else:
+            too_long = middle
+    kept = query[:fits]
+    if not query[fits].isspace() and " " in kept.strip():
+        kept = kept[: kept.rstrip().rfind(" ")]
+    return encoded(kept.rstrip())
 
 
 def find_results(
@@ -204,7 +227,7 @@ def find_results(
         blocks.extend(project_card(card))
     if shown_to < (total if pageable is None else min(total, pageable)):
         blocks.append(
-            actions("find:more", action_button("Next 5", "find_next", {"q": query[:1500], "o": shown_to}))
+            actions("find:more", action_button("Next 5", "find_next", next_page_value(query, shown_to)))
         )
     return fit(blocks)
 

@@ -403,6 +403,7 @@ def owner_blocks(people: ProjectPeople) -> list[Block]:
 
 def owner_text(people: ProjectPeople) -> str:
     names = ", ".join(
-        c.name + (f" (@{c.login})" if c.login and c.login != c.name else "") for c in people.contacts
+        escape(c.name) + (f" ({escape('@' + c.login)})" if c.login and c.login != c.name else "")
+        for c in people.contacts
     )
-    return f"{people.title} ({people.full_name}): " + (names or "no owners listed yet")
+    return f"{escape(people.title)} ({escape(people.full_name)}): " + (names or "no owners listed yet")

@@ -109,7 +109,9 @@ def good_first_issues_action(ack: Ack, body: dict[str, Any], respond: Respond, c
     mark_done(ctx.deps, ctx.slack.client, ctx.user_id, "first_issue")
     lines = [f"• {blocks.link(i.url, blocks.one_line(i.title, 150))}" for i in issues]
     text = f"*Good first issues in {blocks.escape(title)}*\n" + "\n".join(lines)
-    respond(text=f"Good first issues in {title}", blocks=blocks.notice(text), replace_original=False)
+    respond(
+        text=f"Good first issues in {blocks.escape(title)}", blocks=blocks.notice(text), replace_original=False
+    )
 
 
 def find_next_action(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
