@@ -29,6 +29,7 @@ from chatbot.clock import Clock, utcnow
 from chatbot.models import Subscription
 from chatbot.scheduler import Leader, leader_only
 from chatbot.settings import Settings
+from chatbot.slack.edge import slack_client
 from digests.deliver import DeliveryReport, deliver_due, deliver_one
 from digests.schedule import Schedule, next_run, previous_run, subscription_schedule
 
@@ -77,7 +78,7 @@ class DigestOptions:
 def digest_client(settings: Settings) -> WebClient:
     """A WebClient for digests without slack_sdk's own retry handlers: `deliver` does its own retries,
     and the built-in connection retry would resend a message whose answer was lost (a duplicate)."""
-    return WebClient(token=settings.bot_token, base_url=settings.slack_api_url, retry_handlers=[])
+    return slack_client(settings.bot_token, settings.slack_api_url, retries=False)
 
 
 def run_scheduled_digest(

@@ -27,6 +27,7 @@ from chatbot.nudges.policy import Decision, Item, decide
 from chatbot.outbox import Sleep
 from chatbot.scheduler import Leader, leader_only
 from chatbot.settings import Settings
+from chatbot.slack.edge import slack_client
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class NudgePass:
 
 def nudge_client(settings: Settings) -> WebClient:
     """No slack_sdk retry handlers: `outbox.post_message` retries itself, without risking duplicates."""
-    return WebClient(token=settings.bot_token, base_url=settings.slack_api_url, retry_handlers=[])
+    return slack_client(settings.bot_token, settings.slack_api_url, retries=False)
 
 
 def run_nudges(
