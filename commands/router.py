@@ -4,6 +4,7 @@ import difflib
 import logging
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ class Deps:
     on_subscriptions_changed: Callable[[], None] | None = None
     # Work that must not hold up Slack's 3-second ack (tests pass a runner that runs it inline).
     run_in_background: Callable[[Callable[[], None]], None] = start_thread
+    # How background work waits (on Slack's rate limits, say); tests pass one that records instead.
+    sleep: Callable[[float], None] = time.sleep
     # Who is in which channel, as Slack said a moment ago: outlives the per-request SlackGateway.
     channel_members: MemberCache = field(default_factory=MemberCache)
 
