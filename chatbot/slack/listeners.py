@@ -110,7 +110,9 @@ def good_first_issues_action(ack: Ack, body: dict[str, Any], respond: Respond, c
     lines = [f"• {blocks.link(i.url, blocks.one_line(i.title, 150))}" for i in issues]
     text = f"*Good first issues in {blocks.escape(title)}*\n" + "\n".join(lines)
     respond(
-        text=f"Good first issues in {blocks.escape(title)}", blocks=blocks.notice(text), replace_original=False
+        text=f"Good first issues in {blocks.escape(title)}",
+        blocks=blocks.notice(text),
+        replace_original=False,
     )
 
 

@@ -17,6 +17,7 @@ MAX_REMEMBERED = 200_000  # tokens; a digest or a Home holds a few hundred, and 
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{1,30}$")
+_TOKEN = re.compile(r"<[^<>]*>")
 _HTTP_URL = re.compile(r"^https?://[^\s<>|]+$")
 _BROADCASTS = re.compile(r"@(?=(here|channel|everyone)\b)", re.IGNORECASE)
 # Bidirectional overrides and isolates can make text read differently from what it is; C0/C1 controls
@@ -55,6 +56,20 @@ _BUILT = _Remembered(MAX_REMEMBERED)
 def is_built(token: str) -> bool:
     """True when `token` (a whole `<…>` sequence) was made by one of the builders here."""
     return token in _BUILT
+
+
+def remember_markup(payload: object) -> None:
+    """Accept the `<…>` tokens in a message the app itself posted, as Slack echoes it back in a signed
+    request (a button press on it), so that sending it again keeps its mentions and links."""
+    if isinstance(payload, dict):
+        for value in payload.values():
+            remember_markup(value)
+    elif isinstance(payload, list):
+        for value in payload:
+            remember_markup(value)
+    elif isinstance(payload, str):
+        for token in _TOKEN.findall(payload):
+            _BUILT.add(token)
 
 
 def clean(text: str) -> str:

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 from chatbot.nudges.answers import NOT_MINE, ON_IT, SNOOZE, record_answer
 from chatbot.slack import blocks
 from chatbot.slack.acks import after_ack
+from chatbot.slack.markup import remember_markup
 from chatbot.slack.nudge_blocks import NOT_MINE as NOT_MINE_ACTION
 from chatbot.slack.nudge_blocks import ON_IT as ON_IT_ACTION
 from chatbot.slack.nudge_blocks import OPEN, SNOOZE_1, SNOOZE_3, answered
@@ -50,6 +51,9 @@ def answer_nudge(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
     )
     message = body.get("message") or {}
     if result.ok and isinstance(message.get("blocks"), list):
+        # Slack sends a button press only to the app whose message holds the button: this is our own
+        # nudge, echoed in a signed request, so its mentions and links may go out again.
+        remember_markup(message["blocks"])
         respond(
             text=str(message.get("text") or "Nudge"),
             blocks=answered(message["blocks"], contribution_id, result.note),
