@@ -35,7 +35,9 @@ def find_page(ctx: CommandContext, query: str, offset: int = 0) -> Reply:
                 blocks=blocks.no_results(query, broader_queries(page), popular_topics(session), notes),
             )
     total = f"{page.total}+" if page.total_is_lower_bound else str(page.total)
-    text = f"{total} projects for “{blocks.escaped(query, 100)}”: " + "; ".join(blocks.project_card_text(c) for c in cards)
+    text = f"{total} projects for “{blocks.escaped(query, 100)}”: " + "; ".join(
+        blocks.project_card_text(c) for c in cards
+    )
     return Reply(
         text=blocks.truncate(text, blocks.MAX_FALLBACK_TEXT),
         blocks=blocks.find_results(

@@ -167,7 +167,7 @@ def dispatch(registry: Registry, ctx: CommandContext, text: str) -> Reply:
         return subcommand.handler(ctx, rest)
     except UsageError as exc:
         return Reply(
-            text=f"{blocks.escape(str(exc))} Usage: {subcommand.usage}",
+            text=f"{blocks.escape(str(exc))} Usage: {blocks.escape(subcommand.usage)}",
             blocks=blocks.usage_problem(str(exc), subcommand.usage, subcommand.examples),
         )
     except Exception:
@@ -191,7 +191,9 @@ def help_reply(registry: Registry, topic: str | None = None) -> Reply:
                 blocks=blocks.subcommand_help(subcommand.usage, subcommand.summary, subcommand.examples),
             )
     entries = [(s.name, s.summary, s.usage, s.examples[0] if s.examples else s.usage) for s in registry]
-    text = "InnerSource commands:\n" + "\n".join(f"/innersource {e[2]}: {e[1]}" for e in entries)
+    text = "InnerSource commands:\n" + "\n".join(
+        f"/innersource {blocks.escape(usage)}: {blocks.escape(summary)}" for _, summary, usage, _ in entries
+    )
     return Reply(text=text, blocks=blocks.help_overview(entries))
 
 

@@ -12,6 +12,7 @@ from commands.router import CommandContext, Reply, Subcommand, UsageError
 from digests.schedule import Schedule, ScheduleError, next_run, parse_subscribe, subscription_schedule
 
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 10
+MAX_SUBSCRIPTION_ID = 2**31 - 1
 INVITE_HELP = (
     "I can't post in this private channel yet. Invite me first: type `/invite @innersource` here "
     "(or open the channel details > Integrations > Add apps), then run the command again."
@@ -21,6 +22,14 @@ INVITE_HELP = (
 def subscribe_command(ctx: CommandContext, args: str) -> Reply:
     if not ctx.channel_id or ctx.channel_id.startswith("D"):
         raise UsageError("Digests are for channels: run this in the channel that should get them.")
+    channel = ctx.slack.channel(ctx.channel_id)
+    if channel is not None and channel.is_private and not channel.is_member:
+        return Reply(text=INVITE_HELP, blocks=blocks.notice(f":lock: {INVITE_HELP}"))
+    if channel is not None and channel.is_archived:
+        raise UsageError("This channel is archived, so it can't get digests.")
+    refusal = _refusal(ctx, ctx.channel_id)
+    if refusal is not None:
+        return _notice(refusal)
     timezone = ctx.slack.user_timezone(ctx.user_id) or ctx.deps.settings.app.default_timezone
     try:
         request = parse_subscribe(args, timezone=timezone, default_time=ctx.deps.settings.app.digest_time)
@@ -29,11 +38,6 @@ def subscribe_command(ctx: CommandContext, args: str) -> Reply:
     query = parse_query(request.filters)
     if query.problems:
         raise UsageError("I can't use " + ", ".join(f"`{p}`" for p in query.problems) + ".")
-    channel = ctx.slack.channel(ctx.channel_id)
-    if channel is not None and channel.is_private and not channel.is_member:
-        return Reply(text=INVITE_HELP, blocks=blocks.notice(f":lock: {INVITE_HELP}"))
-    if channel is not None and channel.is_archived:
-        raise UsageError("This channel is archived, so it can't get digests.")
 
     schedule = request.schedule
     now = ctx.deps.clock()
@@ -76,7 +80,8 @@ def subscribe_command(ctx: CommandContext, args: str) -> Reply:
     first = next_run(schedule, now)
     what = f"new projects and help-wanted issues{_matching(request.filters)}"
     text = (
-        f"<@{ctx.user_id}> subscribed this channel to a digest of {what}, {schedule.describe()}. "
+        f"{blocks.mention(ctx.user_id)} subscribed this channel to a digest of {what}, "
+        f"{schedule.describe()}. "
         f"The first one comes {_when(first, schedule)}."
     )
     assert subscription.id is not None
@@ -85,7 +90,8 @@ def subscribe_command(ctx: CommandContext, args: str) -> Reply:
         text=text,
         blocks=[
             blocks.section(
-                f":newspaper: <@{ctx.user_id}> subscribed this channel to a digest of {blocks.escape(what)}, "
+                f":newspaper: {blocks.mention(ctx.user_id)} subscribed this channel to a digest of "
+                f"{what}, "
                 f"*{blocks.escape(schedule.describe())}*.\nThe first one comes {_when(first, schedule)}."
             ),
             blocks.actions(
@@ -123,12 +129,13 @@ def subscriptions_command(ctx: CommandContext, args: str) -> Reply:
             if sub.paused
             else ""
         )
-        channel = f"<#{sub.channel_id}> · " if in_dm else ""
+        channel = f"{blocks.channel_mention(sub.channel_id)} · " if in_dm else ""
         lines.append(
             blocks.section(
                 f"`#{sub.id}` {channel}{blocks.escape(schedule.describe())}"
-                f"{_matching(sub.filters, escape=True)}"
-                f"\nNext: {_when(next_run(schedule, now), schedule)} · by <@{sub.created_by}>{state}",
+                f"{_matching(sub.filters)}"
+                f"\nNext: {_when(next_run(schedule, now), schedule)} · "
+                f"by {blocks.mention(sub.created_by)}{state}",
             )
         )
         lines.append(
@@ -145,25 +152,22 @@ def unsubscribe_command(ctx: CommandContext, args: str) -> Reply:
     target = args.strip().lstrip("#").lower()
     if not target:
         raise UsageError("Which one? Give its number from `/innersource subscriptions`, or `all`.")
+    if target == "all":
+        if not ctx.channel_id or ctx.channel_id.startswith("D"):
+            raise UsageError("`unsubscribe all` works in the channel whose digests should stop.")
+        channel_id, chosen = ctx.channel_id, col(Subscription.channel_id) == ctx.channel_id
+    else:
+        if not (target.isascii() and target.isdigit()):
+            raise UsageError(f"`{blocks.one_line(target, 40)}` is not a subscription number.")
+        one = _subscription(ctx, int(target))
+        if one is None:
+            raise UsageError(f"There is no subscription #{target}.")
+        channel_id, chosen = one.channel_id, col(Subscription.id) == one.id
+    refusal = _refusal(ctx, channel_id)
+    if refusal is not None:
+        return _notice(refusal)
     with Session(ctx.deps.engine) as session:
-        if target == "all":
-            if not ctx.channel_id or ctx.channel_id.startswith("D"):
-                raise UsageError("`unsubscribe all` works in the channel whose digests should stop.")
-            found = list(
-                session.exec(select(Subscription).where(col(Subscription.channel_id) == ctx.channel_id))
-            )
-        else:
-            if not target.isdigit():
-                raise UsageError(f"`{blocks.escape(target)}` is not a subscription number.")
-            one = session.get(Subscription, int(target))
-            found = [one] if one is not None else []
-            if not found:
-                raise UsageError(f"There is no subscription #{target}.")
-            if not _may_change(ctx, found[0]):
-                raise UsageError(
-                    "Only members of that subscription's channel (or the app's admins) can remove it: "
-                    "run the command in that channel."
-                )
+        found = list(session.exec(select(Subscription).where(chosen)))
         for subscription in found:
             session.delete(subscription)
         session.commit()
@@ -174,16 +178,18 @@ def unsubscribe_command(ctx: CommandContext, args: str) -> Reply:
         )
     ctx.deps.subscriptions_changed()
     ids = ", ".join(f"#{s.id}" for s in found)
-    text = f"<@{ctx.user_id}> removed digest subscription {ids}."
+    text = f"{blocks.mention(ctx.user_id)} removed digest subscription {ids}."
     return Reply(text=text, blocks=blocks.notice(f":wastebasket: {text}"), response_type="in_channel")
 
 
-def edit_modal(ctx: CommandContext, subscription_id: int) -> dict[str, object] | None:
-    """The Edit modal for one subscription, or None when it is gone or not this person's to change."""
-    with Session(ctx.deps.engine) as session:
-        sub = session.get(Subscription, subscription_id)
-    if sub is None or sub.id is None or not _may_change(ctx, sub):
-        return None
+def edit_modal(ctx: CommandContext, subscription_id: int) -> dict[str, object] | str:
+    """The Edit modal for one subscription, or what to tell the person instead."""
+    sub = _subscription(ctx, subscription_id)
+    if sub is None or sub.id is None:
+        return "That subscription is gone: see `/innersource subscriptions`."
+    refusal = _refusal(ctx, sub.channel_id)
+    if refusal is not None:
+        return refusal
     return blocks.subscription_edit_modal(
         sub.id, sub.frequency, sub.weekday, sub.day_of_month or 1, sub.time_of_day, sub.filters, sub.timezone
     )
@@ -191,6 +197,12 @@ def edit_modal(ctx: CommandContext, subscription_id: int) -> dict[str, object] |
 
 def apply_edit(ctx: CommandContext, subscription_id: int, values: dict[str, str]) -> dict[str, str]:
     """Save the modal's values; returns errors by block id (empty when saved), as Slack's modal wants."""
+    sub = _subscription(ctx, subscription_id)
+    if sub is None:
+        return {"frequency": "This subscription is gone."}
+    refusal = _refusal(ctx, sub.channel_id, channel="that channel")
+    if refusal is not None:
+        return {"frequency": refusal}
     errors: dict[str, str] = {}
     day = values.get("day", "1").strip() or "1"
     if not day.isdigit() or not 1 <= int(day) <= 31:
@@ -208,8 +220,8 @@ def apply_edit(ctx: CommandContext, subscription_id: int, values: dict[str, str]
         return errors
     with Session(ctx.deps.engine) as session:
         sub = session.get(Subscription, subscription_id)
-        if sub is None or not _may_change(ctx, sub):
-            return {"frequency": "This subscription is gone, or not yours to change."}
+        if sub is None:
+            return {"frequency": "This subscription is gone."}
         sub.frequency, sub.weekday, sub.time_of_day, sub.filters = frequency, weekday, time_of_day, filters
         sub.day_of_month = int(day) if frequency == "monthly" else None
         sub.updated_at = ctx.deps.clock()
@@ -223,16 +235,39 @@ def _notice(text: str) -> Reply:
     return Reply(text=text, blocks=blocks.notice(text))
 
 
-def _may_change(ctx: CommandContext, subscription: Subscription) -> bool:
-    # Slack only lets people run a command in a channel they are in, so "here" means "a member".
-    return ctx.is_admin or subscription.channel_id == ctx.channel_id or subscription.created_by == ctx.user_id
+def change_refusal(channel: str, *, member: bool | None, slack_api: bool) -> str | None:
+    """Why a person who is not an admin may not change `channel`'s digests; None when they may.
+
+    `member` is None when Slack could not tell; without any Slack API (the local console) that is a yes.
+    """
+    if member or (member is None and not slack_api):
+        return None
+    if member is None:
+        return (
+            f"I couldn't check with Slack whether you are in {channel}, so I changed nothing. Please try "
+            "again in a minute (if I was removed from that channel, invite me back, or ask the app's admins)."
+        )
+    return f"Only members of {channel} or the app's admins can change its digests."
 
 
-def _matching(filters: str, *, escape: bool = False) -> str:
-    if not filters:
-        return ""
-    shown = blocks.escape(filters) if escape else filters
-    return f" matching `{shown}`"
+def _refusal(ctx: CommandContext, channel_id: str, *, channel: str | None = None) -> str | None:
+    if ctx.is_admin:
+        return None
+    member = ctx.slack.is_member(channel_id, ctx.user_id)
+    return change_refusal(
+        channel or blocks.channel_mention(channel_id), member=member, slack_api=ctx.slack.client is not None
+    )
+
+
+def _subscription(ctx: CommandContext, subscription_id: int) -> Subscription | None:
+    if not 0 < subscription_id <= MAX_SUBSCRIPTION_ID:
+        return None
+    with Session(ctx.deps.engine) as session:
+        return session.get(Subscription, subscription_id)
+
+
+def _matching(filters: str) -> str:
+    return f" matching `{blocks.escape(filters)}`" if filters else ""
 
 
 def _when(instant: datetime, schedule: Schedule) -> str:

@@ -8,6 +8,7 @@ from chatbot.catalog.activity import activity_band
 from chatbot.catalog.innersource_json import read_metadata
 from chatbot.catalog.queries import GOOD_FIRST_ISSUE, HELP_WANTED, IssueCounts, normalise_label
 from chatbot.models import Issue, Project
+from chatbot.slack.markup import is_http_url
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def readable_name(name: str) -> str:
 
 def contribute_url(project: Project) -> str | None:
     """As the portal does: the docs, then CONTRIBUTING, then the repository."""
-    if project.docs_url and project.docs_url.startswith(("http://", "https://")):
+    if is_http_url(project.docs_url):
         return project.docs_url
     return contributing_url(project) or project.html_url or None
 
@@ -134,10 +135,6 @@ def sparkline(weeks: list[int]) -> str:
     return "".join(
         SPARK_LEVELS[0] if w <= 0 else SPARK_LEVELS[max(1, math.ceil(w * top / peak))] for w in weeks
     )
-
-
-def is_http_url(url: str | None) -> bool:
-    return bool(url) and str(url).startswith(("http://", "https://"))
 
 
 def _forge_path(project: Project, path: str) -> str:

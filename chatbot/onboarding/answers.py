@@ -135,7 +135,9 @@ def _recommend(intent: Intent, ctx: CommandContext) -> Reply:
             blocks.context("Save these as your skills with “set my skills to …” to see them in my Home tab.")
         )
     return Reply(
-        text=f"{len(recs)} good first issues" + (f" for {blocks.escape(', '.join(wanted))}" if wanted else ""), blocks=found
+        text=f"{len(recs)} good first issues"
+        + (f" for {blocks.escape(', '.join(wanted))}" if wanted else ""),
+        blocks=found,
     )
 
 

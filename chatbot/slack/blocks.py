@@ -5,7 +5,6 @@ is put into mrkdwn, so that it can never become a mention, a broadcast or a disg
 """
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,11 +13,10 @@ from chatbot.catalog.cards import (
     IssueLine,
     ProjectCard,
     ProjectDetail,
-    is_http_url,
     recent_weeks,
     sparkline,
 )
-from chatbot.slack.markup import MAX_URL, channel_mention, date_token, escape, link, mention
+from chatbot.slack.markup import channel_mention, date_token, escape, is_http_url, link, mention
 
 __all__ = ["channel_mention", "date_token", "escape", "link", "mention"]  # the builders, re-exported
 
@@ -69,7 +67,7 @@ def divider() -> Block:
 
 
 def url_button(text: str, url: str, action_id: str) -> Block | None:
-    if not re.match(r"^https?://", url) or len(url) > MAX_URL:
+    if not is_http_url(url):
         return None
     return {"type": "button", "text": plain(text), "url": url, "action_id": action_id}
 

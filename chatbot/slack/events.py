@@ -28,6 +28,7 @@ from chatbot.onboarding.welcome import mark_done, send_welcome
 from chatbot.slack import home_blocks
 from chatbot.slack.acks import after_ack
 from chatbot.slack.gateway import SlackGateway
+from chatbot.slack.markup import plain_echo
 from commands.router import CommandContext, Deps, Reply
 from commands.skills import store_skills
 
@@ -171,8 +172,10 @@ def _context(context: BoltContext, body: dict[str, Any], client: WebClient) -> C
 
 def _value(view: dict[str, Any], block_id: str) -> str:
     field = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
+    if not isinstance(field, dict):
+        return ""
     selected = field.get("selected_option") or {}
-    return str(selected.get("value") or field.get("value") or "")
+    return str(selected.get("value") or field.get("value") or "") if isinstance(selected, dict) else ""
 
 
 def _open(body: dict[str, Any], client: WebClient, view: dict[str, Any]) -> None:
@@ -196,7 +199,7 @@ def skills_form_submitted(
     try:
         skills = store_skills(ctx, _value(view, "skills"))
     except SkillsError as exc:
-        ack(response_action="errors", errors={"skills": str(exc)})
+        ack(response_action="errors", errors={"skills": plain_echo(str(exc))})
         return
     ack()
     note = f"Saved your skills: {home_blocks.skills_text(skills)}." if skills else "Cleared your skills."
@@ -222,7 +225,8 @@ def link_form_submitted(
         result = link_identity(session, user_id, _value(view, "forge"), _value(view, "login"))
     if not result.ok:
         # Modal errors are plain text: the message's mrkdwn code marks and escapes would show as typed.
-        ack(response_action="errors", errors={"login": html.unescape(result.message.replace("`", ""))})
+        message = plain_echo(html.unescape(result.message.replace("`", "")))
+        ack(response_action="errors", errors={"login": message})
         return
     ack()
     deps.run_in_background(lambda: publish_home(deps, client, user_id, notes=[result.message]))

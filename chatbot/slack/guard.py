@@ -17,10 +17,9 @@ warning naming the surface and the field, so that the builder bug shows.
 import json
 import logging
 import re
-import unicodedata
 from typing import Any
 
-from chatbot.slack.markup import clean, is_built
+from chatbot.slack.markup import break_broadcasts, clean, is_built
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +61,6 @@ NOT_SHOWN = frozenset(
 JSON_STRINGS = frozenset({"blocks", "attachments", "view", "unfurls"})
 
 _TOKEN = re.compile(r"<[^<>]*>")
-_HIDDEN = "\u00ad\u034f\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
-_AT = re.compile(f"[@\uff20\ufe6b]([{_HIDDEN}]*)(\\w{{0,12}})")
-_BROADCAST_WORDS = ("here", "channel", "everyone")
-NEUTRAL_AT = "@\u2060"
 
 
 def guard_payload(payload: Any, surface: str) -> Any:
@@ -82,8 +77,7 @@ def guard_payload(payload: Any, surface: str) -> Any:
 def inert_text(text: str) -> str:
     """One shown string made inert: what the guard does to each field."""
     text = clean(text)
-    text = _TOKEN.sub(_token, text)
-    return _AT.sub(_at_sign, text)
+    return break_broadcasts(_TOKEN.sub(_token, text))
 
 
 def _walk(value: Any, path: str, changed: list[str]) -> Any:
@@ -104,6 +98,7 @@ def _walk(value: Any, path: str, changed: list[str]) -> Any:
         safe = inert_text(value)
         if safe != value:
             changed.append(path or "text")
+            logger.debug("guard changed %s: %r", path or "text", _difference(value, safe))
         return safe
     return value
 
@@ -118,22 +113,13 @@ def _walk_json_string(raw: str, path: str, changed: list[str]) -> str:
     return raw if len(changed) == before else json.dumps(guarded)
 
 
+def _difference(before: str, after: str) -> str:
+    start = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), 0)
+    return before[max(0, start - 40) : start + 60]
+
+
 def _token(match: re.Match[str]) -> str:
     token = match.group(0)
     if is_built(token):
         return token
     return token.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _at_sign(match: re.Match[str]) -> str:
-    hidden, word = match.group(1), match.group(2)
-    folded = unicodedata.normalize("NFKC", word).casefold()
-    if not any(_is_word(folded, w) for w in _BROADCAST_WORDS):
-        return match.group(0)
-    if match.group(0).startswith(NEUTRAL_AT) and hidden == "\u2060":
-        return match.group(0)  # already broken the way escape() breaks it
-    return NEUTRAL_AT + word
-
-
-def _is_word(folded: str, word: str) -> bool:
-    return folded.startswith(word) and not folded[len(word) : len(word) + 1].isalnum()

@@ -15,6 +15,7 @@ from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks, events, nudge_actions
 from chatbot.slack.acks import after_ack
 from chatbot.slack.gateway import SlackGateway
+from chatbot.slack.markup import plain_echo
 from commands import find
 from commands.router import CommandContext, Deps, Registry, Reply, dispatch
 from commands.subscribe import apply_edit, edit_modal
@@ -166,7 +167,7 @@ def edit_subscription_submission(
         return
     errors = apply_edit(command_context(context, body), subscription_id, values)
     if errors:
-        ack(response_action="errors", errors=errors)
+        ack(response_action="errors", errors={block: plain_echo(error) for block, error in errors.items()})
     else:
         ack()
 

@@ -19,7 +19,12 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{1,30}$")
 _TOKEN = re.compile(r"<[^<>]*>")
 _HTTP_URL = re.compile(r"^https?://[^\s<>|]+$")
-_BROADCASTS = re.compile(r"@(?=(here|channel|everyone)\b)", re.IGNORECASE)
+# An at sign (also full-width or small), hidden characters, then a word: a broadcast when the word reads
+# here, channel or everyone (also in full-width letters).
+_HIDDEN = "\u00ad\u034f\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+_AT_WORD = re.compile(f"[@\uff20\ufe6b]([{_HIDDEN}]*)(\\w{{0,12}})")
+_BROADCAST_WORDS = ("here", "channel", "everyone")
+NEUTRAL_AT = "@\u2060"  # a word joiner after the at sign: Slack shows "@here" and broadcasts nothing
 # Bidirectional overrides and isolates can make text read differently from what it is; C0/C1 controls
 # (but newline and tab) and NUL have no business in a message.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -83,7 +88,28 @@ def escape(text: str | None) -> str:
     if not text:
         return ""
     text = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCASTS.sub("@\u2060", text)
+    return break_broadcasts(text)
+
+
+def break_broadcasts(text: str) -> str:
+    """`@here`, `@channel`, `@everyone` in any spelling (full-width, hidden characters) made inert."""
+    return _AT_WORD.sub(_at_word, text)
+
+
+def _at_word(match: re.Match[str]) -> str:
+    hidden, word = match.group(1), match.group(2)
+    folded = unicodedata.normalize("NFKC", word).casefold()
+    if not any(folded.startswith(w) and not folded[len(w) : len(w) + 1].isalnum() for w in _BROADCAST_WORDS):
+        return match.group(0)
+    if match.group(0).startswith(NEUTRAL_AT) and hidden == "\u2060":
+        return match.group(0)  # broken already
+    return NEUTRAL_AT + word
+
+
+def plain_echo(text: str) -> str:
+    """Untrusted text for a plain_text field (modal errors): Slack parses no markup there, and the text
+    stays inert wherever it is shown: angle brackets become ‹ ›, broadcasts are broken."""
+    return break_broadcasts(clean(text).replace("<", "\u2039").replace(">", "\u203a"))
 
 
 def is_http_url(url: str | None) -> bool:
