@@ -19,7 +19,7 @@ from tests.fakes.slack import FakeSlack
 def here(ctx: CommandContext, engine: Engine, fake_slack: FakeSlack) -> CommandContext:
     load_sample(engine, clock=lambda: FIXED_NOW)
     fake_slack.add_user("U123", tz="Europe/Berlin")
-    fake_slack.add_channel("C123", name="platform")
+    fake_slack.add_channel("C123", name="platform", members=["U123"])
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
     inline = replace(ctx.deps, run_in_background=lambda work: work())
     return replace(ctx, deps=inline, slack=SlackGateway(client))

@@ -414,7 +414,12 @@ class FakeSlack(LoopbackServer):
         info = self.channels.get(str(params.get("channel", "")))
         if info is None:
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "members": list(info["members"]), "response_metadata": {"next_cursor": ""}}
+        members: list[str] = info["members"]
+        limit = int(params.get("limit") or 100)
+        start = int(str(params.get("cursor") or "0").removeprefix("next:"))
+        end = start + limit
+        cursor = f"next:{end}" if end < len(members) else ""
+        return {"ok": True, "members": members[start:end], "response_metadata": {"next_cursor": cursor}}
 
     def _user_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(params.get("user", "")))
