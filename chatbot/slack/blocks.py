@@ -33,9 +33,14 @@ MAX_FALLBACK_TEXT = 4000
 
 
 def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, with "…" where it was cut; never cuts a `<…>` token in two."""
     if len(text) <= limit:
         return text
-    return text[: max(limit - 1, 0)].rstrip() + "…"
+    kept = text[: max(limit - 1, 0)]
+    opened = kept.rfind("<")
+    if opened > kept.rfind(">"):
+        kept = kept[:opened]
+    return kept.rstrip() + "…"
 
 
 def one_line(text: str | None, limit: int = 200) -> str:
@@ -134,7 +139,7 @@ def usage_problem(problem: str, usage: str, examples: Sequence[str]) -> list[Blo
 
 
 def project_card(card: ProjectCard, *, share: bool = True) -> list[Block]:
-    title = link(card.url, card.title)
+    title = link(card.url, one_line(card.title, MAX_HEADER_TEXT))
     description = escape(one_line(card.description, 280)) or "_No description yet._"
     archived = "  :file_cabinet: _archived_" if card.archived else ""
     facts = [f"`{escape(card.full_name)}`"]

@@ -35,9 +35,11 @@ logger = logging.getLogger(__name__)
 Sleep = Callable[[float], None]
 
 MAX_RETRY_AFTER_SECONDS = 30.0  # an interactive answer that would wait longer is better failed and said so
-RATE_LIMIT_RETRIES = 3
-SERVER_ERROR_RETRIES = 2
-CONNECTION_RETRIES = 2
+# slack_sdk counts retries once per request across its handlers: each handler retries while the request's
+# retries so far are fewer than its own maximum.
+RATE_LIMIT_RETRIES = 5
+SERVER_ERROR_RETRIES = 4
+CONNECTION_RETRIES = 4
 
 
 class GuardedWebClient(WebClient):

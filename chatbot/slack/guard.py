@@ -77,7 +77,15 @@ def guard_payload(payload: Any, surface: str) -> Any:
 def inert_text(text: str) -> str:
     """One shown string made inert: what the guard does to each field."""
     text = clean(text)
-    return break_broadcasts(_TOKEN.sub(_token, text))
+    kept: list[str] = []
+    start = 0
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        built = is_built(token)
+        kept.append(_brackets(text[start : match.start()]) + (token if built else _brackets(token)))
+        start = match.end()
+    kept.append(_brackets(text[start:]))
+    return break_broadcasts("".join(kept))
 
 
 def _walk(value: Any, path: str, changed: list[str]) -> Any:
@@ -118,8 +126,6 @@ def _difference(before: str, after: str) -> str:
     return before[max(0, start - 40) : start + 60]
 
 
-def _token(match: re.Match[str]) -> str:
-    token = match.group(0)
-    if is_built(token):
-        return token
-    return token.replace("<", "&lt;").replace(">", "&gt;")
+def _brackets(text: str) -> str:
+    """Angle brackets outside a builder's token open or close nothing: shown as typed."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
