@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from chatbot.app import build_app
 from chatbot.catalog.importer import import_portal_file
@@ -63,7 +63,7 @@ def poison(engine: Engine) -> None:
     """Every text field of the catalog filled from the corpus, as a hostile sync or import would."""
     words = cycle(CORPUS)
     with Session(engine) as session:
-        for i, project in enumerate(session.exec(select(Project).order_by(Project.id)).all()):
+        for i, project in enumerate(session.exec(select(Project).order_by(col(Project.id))).all()):
             if i % 2:
                 project.name = next(words)
             project.title = next(words)
@@ -186,12 +186,14 @@ def assert_inert(slack: Recorder, fake: FakeSlack, guard_log: pytest.LogCaptureF
 
 def project_names(engine: Engine) -> list[str]:
     with Session(engine) as session:
-        return [p.name for p in session.exec(select(Project).order_by(Project.id)).all()]
+        return [p.name for p in session.exec(select(Project).order_by(col(Project.id))).all()]
 
 
 def project_ids(engine: Engine) -> list[int]:
     with Session(engine) as session:
-        return [p.id for p in session.exec(select(Project).order_by(Project.id)).all() if p.id is not None]
+        return [
+            p.id for p in session.exec(select(Project).order_by(col(Project.id))).all() if p.id is not None
+        ]
 
 
 def buttons(message: Any, action_id: str) -> list[dict[str, Any]]:
