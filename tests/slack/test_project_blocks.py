@@ -25,6 +25,7 @@ from chatbot.catalog.cards import (
 from chatbot.catalog.queries import IssueCounts
 from chatbot.models import Issue, Project
 from chatbot.slack import blocks
+from chatbot.slack.markup import MAX_URL
 
 HOSTILE = "<!channel> @here <@U123> <!subteam^S1|@team> <https://evil.example|click here> &"
 DANGEROUS = ("<!channel>", "<!here", "<@U123>", "<!subteam", "<https://evil.example", "@here", "@channel")
@@ -145,7 +146,7 @@ def assert_within_slack_limits(rendered: list[dict[str, Any]]) -> None:
             assert len(block.get("block_id", "")) <= 255
             for button in block["elements"]:
                 assert len(button["text"]["text"]) <= blocks.MAX_BUTTON_TEXT
-                assert len(button.get("url", "")) <= blocks.MAX_URL
+                assert len(button.get("url", "")) <= MAX_URL
                 assert len(button.get("value", "")) <= blocks.MAX_BUTTON_VALUE
 
 
