@@ -1,7 +1,9 @@
 """The `innersource` command."""
 
 import argparse
+import io
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -12,6 +14,7 @@ from chatbot import __version__
 from chatbot.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("innersource")
+CLOSED_STDOUT = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader has gone
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,7 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         code: int = args.handler(settings, args)
+        sys.stdout.flush()  # here, so that a closed stdout is noticed below and not at exit
         return code
+    except BrokenPipeError:  # e.g. `innersource ask "find auth" | head -1`: the reader has gone
+        _discard_stdout()
+        return CLOSED_STDOUT
     except CliError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -50,6 +57,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 class CliError(RuntimeError):
     pass
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that what is still buffered does not fail again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -312,13 +329,17 @@ def _parse_when(raw: str) -> datetime:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from chatbot.server import serve
+    from chatbot.slack_connection import SlackUnavailable
 
     settings.require_slack()
     if args.migrate:
         from chatbot.db import make_engine, upgrade
 
         upgrade(make_engine(settings.database_url))
-    return serve(settings, _engine(settings))
+    try:
+        return serve(settings, _engine(settings))
+    except SlackUnavailable as exc:
+        raise CliError(str(exc)) from None
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from chatbot.app import build_app
 from chatbot.nudges.jobs import add_nudge_job
 from chatbot.scheduler import Leader, build_scheduler
 from chatbot.settings import Settings, SettingsError
+from chatbot.slack_connection import SlackUnavailable, SocketModeLink, check_bot_token
 from chatbot.webhooks import WebhookReceiver, webhook_wsgi_headers
 from commands.router import Deps
 from digests.jobs import DigestOptions, digest_client, sync_digest_jobs
@@ -99,6 +100,8 @@ def health(engine: Engine, connected: Callable[[], bool] | None) -> tuple[bool, 
 
 
 def serve(settings: Settings, engine: Engine) -> int:
+    """Raises SlackUnavailable when Slack rejects a token or cannot be reached at start."""
+    check_bot_token(settings)
     workers = settings.workers
     if workers > 1 and settings.socket_mode:
         logger.info("Socket Mode runs in one process; INNERSOURCE_WORKERS=%d is ignored", workers)
@@ -187,15 +190,10 @@ def run_worker(
     deps = Deps(engine=engine, settings=settings, on_subscriptions_changed=subscriptions_changed)
     app = build_app(deps)
     webhook = build_webhook_receiver(settings, engine)
-    connected: Callable[[], bool] | None = None
-    socket_handler = None
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        socket_handler = SocketModeHandler(app, settings.app_token)
-        socket_handler.connect()  # type: ignore[no-untyped-call]
-        connected = socket_handler.client.is_connected
-        wsgi = make_wsgi_app(None, engine, connected=connected, webhook=webhook)
+    stopping = threading.Event()
+    link, first_look = socket_mode_link(app, settings, stopping) if settings.socket_mode else (None, 0.0)
+    if link is not None:
+        wsgi = make_wsgi_app(None, engine, connected=link.is_connected, webhook=webhook)
     else:
         wsgi = make_wsgi_app(app, engine, webhook=webhook)
 
@@ -206,10 +204,8 @@ def run_worker(
         server = create_server(
             wsgi, host=settings.host, port=settings.port, threads=settings.threads, ident="innersource"
         )
-    if settings.socket_mode:
-        logger.info(
-            "Connected to Slack in Socket Mode; health check on port %s%s", settings.port, HEALTH_PATH
-        )
+    if link is not None:
+        logger.info("Socket Mode; health check on port %s%s", settings.port, HEALTH_PATH)
     elif listener is None:
         logger.info("Listening for Slack on http://%s:%s%s", settings.host, settings.port, EVENTS_PATH)
 
@@ -217,8 +213,16 @@ def run_worker(
         logger.info("Stopping (signal %s)", signum)
         server.close()
 
+    rejected: list[str] = []
+
+    def reject(message: str) -> None:
+        rejected.append(message)
+        server.close()
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if link is not None:
+        threading.Thread(target=link.run, args=(first_look, reject), name="socket-mode", daemon=True).start()
     if scheduler is not None:
         scheduler.start()
     threading.Thread(
@@ -232,13 +236,31 @@ def run_worker(
         # waitress raises once its sockets are closed by stop(); that is the normal way out.
         pass
     finally:
+        stopping.set()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         if webhook is not None:
             webhook.stop()
-        if socket_handler is not None:
-            socket_handler.close()  # type: ignore[no-untyped-call]
+        if link is not None:
+            link.client.close()
+    if rejected:
+        raise SlackUnavailable(rejected[0])
     return 0
+
+
+def socket_mode_link(app: App, settings: Settings, stopping: threading.Event) -> tuple[SocketModeLink, float]:
+    """The Socket Mode client after a first attempt to connect, and when to look again (`link.run` keeps
+    it connected). A rejected app token raises SlackUnavailable here, before anything starts."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    assert settings.app_token is not None
+    handler = SocketModeHandler(app, settings.app_token, auto_reconnect_enabled=False)
+    link = SocketModeLink(handler.client, settings.slack_api_url, wait=stopping.wait)
+    try:
+        return link, link.attempt()
+    except SlackUnavailable:
+        handler.client.close()
+        raise
 
 
 def build_schedules(settings: Settings, engine: Engine) -> tuple[BackgroundScheduler, Callable[[], None]]:

@@ -1,14 +1,18 @@
 """Parse an InnerSource Portal `repos.json` (the SAP project-portal format) into project records.
 
-Every entry is parsed on its own: a broken one is reported with its index and skipped.
+Every entry is parsed on its own: a broken one is reported with its index and skipped; text a database
+cannot store (NUL, lone surrogates, control characters) is removed and the entry reported as cleaned.
 """
 
+import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from chatbot.catalog.innersource_json import read_metadata
 from chatbot.catalog.records import EntryProblem, ParseResult, ProjectRecord
+from chatbot.catalog.storable import describe_removed, storable_json
 from chatbot.clock import parse_timestamp
 
 
@@ -16,7 +20,13 @@ class NotAPortalFile(ValueError):
     pass
 
 
-def parse_repos_json(document: object, *, source: str = "portal", origin: str = "") -> ParseResult:
+@dataclass
+class PortalParse(ParseResult):
+    indexes: list[int] = field(default_factory=list)  # the entry each record came from
+    cleaned: list[EntryProblem] = field(default_factory=list)  # entries imported without unstorable text
+
+
+def parse_repos_json(document: object, *, source: str = "portal", origin: str = "") -> PortalParse:
     if isinstance(document, Mapping):
         # Some crawlers wrap the list: {"items": [...]} (GitHub search) or {"repos": [...]}.
         for key in ("items", "repos", "projects"):
@@ -26,19 +36,23 @@ def parse_repos_json(document: object, *, source: str = "portal", origin: str = 
     if not isinstance(document, list):
         raise NotAPortalFile("a repos.json file holds a JSON array of projects")
 
-    result = ParseResult()
+    result = PortalParse()
     seen: dict[str, int] = {}
-    for index, entry in enumerate(document):
+    for index, raw in enumerate(document):
+        entry, removed = storable_json(raw)
         try:
             record = parse_entry(entry, source=source, origin=origin)
         except ValueError as exc:
             result.problems.append(EntryProblem(index, str(exc)))
             continue
         if record.key in seen:
-            result.problems.append(EntryProblem(index, f"same project as entry {seen[record.key]}; skipped"))
+            result.problems.append(EntryProblem(index, f"same project as entry {seen[record.key]}"))
             continue
         seen[record.key] = index
         result.records.append(record)
+        result.indexes.append(index)
+        if removed:
+            result.cleaned.append(EntryProblem(index, describe_removed(removed)))
     return result
 
 
@@ -145,6 +159,8 @@ def _string_list(value: object) -> list[str]:
 def _count(value: object) -> int:
     # Crawlers write counts as numbers, numeric strings, or "" (CodeCommit).
     if isinstance(value, bool):
+        return 0
+    if isinstance(value, float) and not math.isfinite(value):
         return 0
     if isinstance(value, int | float):
         return max(int(value), 0)

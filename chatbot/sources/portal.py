@@ -31,4 +31,5 @@ class PortalSource:
         parsed = parse_repos_json(document, source="portal", origin=self.name)
         memo["sha256"] = digest
         memo["skipped"] = [str(p) for p in parsed.problems]
+        memo["cleaned"] = [str(c) for c in parsed.cleaned]
         yield SyncBatch(snapshots=[RepoSnapshot(project=r) for r in parsed.records], listing_complete=True)

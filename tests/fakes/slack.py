@@ -162,7 +162,9 @@ class FakeSlack(LoopbackServer):
         self._rate: tuple[float, Callable[[], float]] | None = None
         self._last_post: dict[str, float] = {}
         self._seq = 0
+        self.socket_url = "wss://127.0.0.1:9/link/?ticket=fake"  # what apps.connections.open hands out
         self._routes: dict[str, Callable[[dict[str, Any]], _Reply | dict[str, Any]]] = {
+            "apps.connections.open": lambda p: {"ok": True, "url": self.socket_url},
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update_message,
@@ -324,7 +326,10 @@ class FakeSlack(LoopbackServer):
             return _Reply(200, b"ok", "text/plain; charset=utf-8")
         if not token:
             return _error("not_authed")
-        if not token.startswith(("xoxb-", "xoxp-")):
+        if method == "apps.connections.open":
+            if not token.startswith("xapp-"):
+                return _error("not_allowed_token_type" if token.startswith("xox") else "invalid_auth")
+        elif not token.startswith(("xoxb-", "xoxp-")):
             return _error("invalid_auth")
         route = self._routes.get(method)
         reply = route(params) if route else {"ok": True}
