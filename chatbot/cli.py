@@ -231,6 +231,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    from chatbot.catalog.importer import ImportFailed
     from chatbot.sources.http import ForgeError
     from chatbot.sources.registry import build_sources
     from chatbot.sources.sync import run_sync
@@ -261,6 +262,10 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         except ForgeError as exc:
             failed += 1
             print(f"\n{source.name}: sync stopped: {exc}. Run it again to resume.", file=sys.stderr)
+            continue
+        except ImportFailed as exc:  # a portal file that cannot be read
+            failed += 1
+            print(f"{source.name}: sync stopped: {exc}", file=sys.stderr)
             continue
         if sys.stderr.isatty():
             print(file=sys.stderr)

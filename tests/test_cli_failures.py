@@ -163,3 +163,19 @@ def test_a_closed_stdout_ends_quietly(
 
     assert process.returncode == CLOSED_STDOUT
     assert process.stderr == ""
+
+
+def test_sync_of_an_unreadable_portal_file_gets_one_line(sqlite_url: str, tmp_path: Path) -> None:
+    offset = latin1_file(tmp_path / "repos.json")
+    (tmp_path / "innersource.toml").write_text(
+        '[[sources]]\nkind = "portal"\nname = "portal"\npath = "repos.json"\n'
+    )
+
+    result = innersource(sqlite_url, tmp_path, "sync")
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"portal: sync stopped: repos.json is not UTF-8 text (byte 0xe9 at offset {offset}); "
+        "a repos.json file is JSON in UTF-8"
+    ]
+    assert project_count(sqlite_url) == 0
