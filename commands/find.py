@@ -48,6 +48,7 @@ def find_page(ctx: CommandContext, query: str, offset: int = 0) -> Reply:
             notes=notes,
             at_least=page.total_is_lower_bound,
             pageable=page.ranked,
+            searched=page.query.text(),
         ),
     )
 

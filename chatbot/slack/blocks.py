@@ -181,15 +181,18 @@ def project_card_text(card: ProjectCard) -> str:
     return f"{escaped(card.title, 150)} ({escaped(card.full_name, 200)}): {escaped(card.description, 150)}"
 
 
-def next_page_value(query: str, offset: int) -> str:
-    """The Next button's value: the query and the offset, the query cut (at a word where it can be) to
-    the longest start whose JSON fits in a button."""
+def next_page_value(query: str, offset: int, searched: str | None = None) -> str:
+    """The Next button's value: the query as typed and the offset. Too long for a button, it is
+    `searched` instead (the query as parsed, which searches the same); cut, at a word where it can be,
+    to the longest start whose JSON fits when even that is too long."""
 
     def encoded(kept: str) -> str:
         return json.dumps({"q": kept, "o": offset}, separators=(",", ":"), ensure_ascii=False)
 
-    if len(encoded(query)) <= MAX_BUTTON_VALUE:
-        return encoded(query)
+    for candidate in (query, searched):
+        if candidate is not None and len(encoded(candidate)) <= MAX_BUTTON_VALUE:
+            return encoded(candidate)
+    query = searched or query
     fits, too_long = 0, len(query)
     while too_long - fits > 1:
         middle = (fits + too_long) // 2
@@ -212,10 +215,12 @@ def find_results(
     notes: Sequence[str] = (),
     at_least: bool = False,
     pageable: int | None = None,
+    searched: str | None = None,
 ) -> list[Block]:
     """Result cards; `notes` are our own (already escaped) remarks: corrections, ignored filters.
 
     `pageable`: how many results "Next 5" can reach, when fewer than `total` were ranked.
+    `searched`: the query as parsed, for a Next button that can't hold the query as typed.
     """
     shown_to = offset + len(cards)
     count = f"{total}+" if at_least else str(total)
@@ -230,7 +235,9 @@ def find_results(
         blocks.extend(project_card(card))
     if shown_to < (total if pageable is None else min(total, pageable)):
         blocks.append(
-            actions("find:more", action_button("Next 5", "find_next", next_page_value(query, shown_to)))
+            actions(
+                "find:more", action_button("Next 5", "find_next", next_page_value(query, shown_to, searched))
+            )
         )
     return fit(blocks)
 

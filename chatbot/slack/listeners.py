@@ -17,7 +17,7 @@ from chatbot.slack.acks import after_ack
 from chatbot.slack.gateway import SlackGateway
 from chatbot.slack.markup import plain_echo
 from commands import find
-from commands.router import CommandContext, Deps, Registry, Reply, dispatch
+from commands.router import CommandContext, Deps, Registry, Reply, UsageError, dispatch
 from commands.subscribe import apply_edit, edit_modal
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,11 @@ def find_next_action(ack: Ack, body: dict[str, Any], respond: Respond, context: 
     except (KeyError, IndexError, TypeError, ValueError):
         respond(text="That button has expired; run the search again.", replace_original=False)
         return
-    reply: Reply = find.find_page(ctx, query, offset=max(offset, 0))
+    try:
+        reply: Reply = find.find_page(ctx, query, offset=max(offset, 0))
+    except UsageError as exc:
+        respond(text=blocks.escape(str(exc)), replace_original=False)
+        return
     respond(text=reply.text, blocks=reply.blocks, replace_original=True)
 
 
