@@ -25,6 +25,7 @@ WEEKDAY_NAMES = {
     "thurs": "thu",
 }
 TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
+MAX_FILTERS_LENGTH = 500  # as much as the Edit modal's filters field takes
 
 
 class ScheduleError(ValueError):
@@ -119,7 +120,13 @@ def parse_subscribe(text: str, *, timezone: str, default_time: str = "09:00") ->
         time_of_day=at,
         timezone=timezone,
     )
-    return SubscribeRequest(schedule=schedule, filters=" ".join(rest))
+    filters = " ".join(rest)
+    if len(filters) > MAX_FILTERS_LENGTH:
+        raise ScheduleError(
+            f"Those filters are {len(filters)} characters long; "
+            f"at most {MAX_FILTERS_LENGTH} fit in a subscription."
+        )
+    return SubscribeRequest(schedule=schedule, filters=filters)
 
 
 def _on(word: str, weekday: str | None, day: int | None) -> tuple[str | None, int | None]:

@@ -45,6 +45,7 @@ def test_parse_subscribe(text: str, frequency: str, weekday: str, day: int, at: 
         ("weekly on 3", "takes a weekday"),
         ("monthly on friday", "day of the month"),
         ("daily on monday", "every day"),
+        ("weekly " + "lang:python " * 42, "503 characters long; at most 500 fit"),
     ],
 )
 def test_bad_schedules_are_explained(text: str, message: str) -> None:
