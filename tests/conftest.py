@@ -159,7 +159,8 @@ def slash_command_body(
             "response_url": response_url,
             "trigger_id": "1.2.3",
             "api_app_id": "A123",
-        }
+        },
+        errors="surrogatepass",  # a lone surrogate goes out as the invalid UTF-8 a client would send
     )
 
 
