@@ -274,35 +274,13 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_digest_status(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import datetime
+    from datetime import timedelta
 
-    from sqlmodel import Session, col, select
+    from chatbot.clock import utcnow
+    from digests.status import status_report
 
-    from chatbot.models import DigestDelivery, Subscription
-    from digests.schedule import subscription_schedule
-
-    def when(at: object) -> str:
-        return at.strftime("%Y-%m-%d %H:%M UTC") if isinstance(at, datetime) else "never"
-
-    with Session(_engine(settings)) as session:
-        subscriptions = session.exec(select(Subscription).order_by(col(Subscription.id))).all()
-        deliveries = session.exec(select(DigestDelivery).order_by(col(DigestDelivery.id))).all()
-    if not subscriptions:
-        print("No digest subscriptions.")
-        return 0
-    for sub in subscriptions:
-        mine = [d for d in deliveries if d.subscription_id == sub.id]
-        sent = [d for d in mine if d.status == "sent"]
-        failed = [d for d in mine if d.status == "failed"]
-        filters = f", filters: {sub.filters}" if sub.filters else ""
-        print(f"#{sub.id} channel {sub.channel_id}: {subscription_schedule(sub).describe()}{filters}")
-        if sub.paused:
-            print(f"  PAUSED: {sub.paused_reason or 'paused'}")
-        print(f"  last sent: {when(sent[-1].sent_at) if sent else 'never'}")
-        if failed:
-            print(f"  failures: {len(failed)}")
-        for d in failed[-5:]:
-            print(f"    {d.period_key} (due {when(d.scheduled_for)}): {d.error or 'unknown error'}")
+    grace = timedelta(hours=settings.app.digest_grace_hours)
+    print("\n".join(status_report(_engine(settings), now=utcnow(), grace=grace)))
     return 0
 
 

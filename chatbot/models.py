@@ -204,8 +204,9 @@ class DigestDelivery(SQLModel, table=True):
     scheduled_for: datetime | None = _when()
     channel_id: str = Field(default="", max_length=40)
     message_ts: str | None = Field(default=None, max_length=40)
-    error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = _created()
+    error: str | None = Field(default=None, max_length=500)  # pending: why it is retrying; failed: why
+    waited_seconds: int = 0  # on rate limits and backoff, so far
+    created_at: datetime = _created()  # while pending: when its owner last showed it is alive
     sent_at: datetime | None = _when()
 
 
@@ -259,7 +260,10 @@ class Welcome(SQLModel, table=True):
     slack_user_id: str = Field(primary_key=True, max_length=40)
     channel_id: str | None = Field(default=None, max_length=40)  # the DM the welcome went to
     message_ts: str | None = Field(default=None, max_length=40)  # set once Slack accepted the welcome
+    # Set while the welcome is claimed and not sent yet, refreshed by its sender (chatbot.outbox).
+    claimed_at: datetime | None = _when(index=True)
     done_steps: list[str] = _json_list()
+    update_pending: bool = Field(default=False, index=True)  # a step the welcome DM does not show yet
     created_at: datetime = _created()
     updated_at: datetime = _created()
 

@@ -48,6 +48,7 @@ class AppConfig:
     sync_interval_minutes: int = 60
     digest_quiet_note: bool = False
     digest_grace_hours: float = 12.0
+    digest_retry_minutes: float = 10.0  # how long one digest keeps trying through Slack's errors
     digest_contribution_stats: bool = False
     sources: tuple[SourceConfig, ...] = ()
     nudges: NudgeSettings = field(default_factory=NudgeSettings)
@@ -223,6 +224,10 @@ def parse_app_config(doc: Mapping[str, Any]) -> AppConfig:
     if not isinstance(grace, int | float) or isinstance(grace, bool) or not 0 <= grace <= 72:
         problems.append("[digests] grace_hours must be a number of hours from 0 to 72")
         grace = 12
+    retry = digests.get("retry_minutes", 10)
+    if not isinstance(retry, int | float) or isinstance(retry, bool) or not 0 <= retry <= 60:
+        problems.append("[digests] retry_minutes must be a number of minutes from 0 to 60")
+        retry = 10
 
     sources: list[SourceConfig] = []
     raw_sources = doc.get("sources", [])
@@ -255,6 +260,7 @@ def parse_app_config(doc: Mapping[str, Any]) -> AppConfig:
         sync_interval_minutes=interval,
         digest_quiet_note=quiet_note,
         digest_grace_hours=float(grace),
+        digest_retry_minutes=float(retry),
         digest_contribution_stats=stats,
         sources=tuple(sources),
         nudges=nudges,

@@ -7,14 +7,16 @@ restart hits the unique key and stops. The owner composes, posts with `chat.post
 
 A row still `pending` means its owner died between "recorded" and "sent" (or is still sending). Such a
 row is taken over once it has not been touched for `stale_after` (default 10 minutes): the takeover is a
-conditional UPDATE, so exactly one process wins it. The owner refreshes the row's `created_at` while it
-waits on rate limits, so that a live send is never mistaken for a dead one. See
+conditional UPDATE, so exactly one process wins it. The owner refreshes the row's `created_at` (and
+records the error it is retrying and the seconds waited) while it waits on Slack, so that a live send is
+never mistaken for a dead one, and `innersource digest status` shows what is happening. See
 docs/decisions/0008-digest-exactly-once.md for why this resends (rather than searching the channel) and
 what that costs.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,11 +27,18 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from chatbot.clock import Clock
 from chatbot.db import session_scope
 from chatbot.models import DigestDelivery, Subscription
 from chatbot.outbox import (
+    DEFAULT_BUDGET,
+    GAVE_UP,
     PENDING,
     STALE_PENDING,
+    UNANSWERED,
+    PostResult,
+    Progress,
+    RetryBudget,
     Sleep,
     claim_new,
     claim_stale,
@@ -38,6 +47,7 @@ from chatbot.outbox import (
     safe_error,
     touch,
 )
+from chatbot.slack.markup import channel_mention
 from digests.compose import compose_digest
 from digests.render import render_digest
 from digests.schedule import Schedule, period_key, previous_run, subscription_schedule
@@ -55,14 +65,20 @@ METADATA_EVENT = "innersource_digest"
 # Errors that no retry fixes: the subscription is paused and its creator told how to fix it.
 PAUSE_HELP = {
     "not_in_channel": (
-        "I'm not a member of <#{channel}>. Invite me there with `/invite @innersource` "
+        "I'm not a member of {channel}. Invite me there with `/invite @innersource` "
         "(or channel details > Integrations > Add apps)"
     ),
     "channel_not_found": (
-        "I can't find <#{channel}>: it was deleted, or it is private and I'm not in it. If it still exists, "
+        "I can't find {channel}: it was deleted, or it is private and I'm not in it. If it still exists, "
         "invite me there with `/invite @innersource`"
     ),
-    "is_archived": "<#{channel}> is archived. Unarchive it, or subscribe another channel instead",
+    "is_archived": "{channel} is archived. Unarchive it, or subscribe another channel instead",
+}
+# The same, for whoever asked for `digest now` in that channel.
+ASKER_HELP = {
+    "not_in_channel": "I'm not a member of this channel. Invite me with `/invite @innersource`",
+    "channel_not_found": "Slack can't find this channel for me. Invite me with `/invite @innersource`",
+    "is_archived": "this channel is archived",
 }
 
 
@@ -91,6 +107,12 @@ class DeliveryReport:
         )
 
 
+@dataclass(frozen=True)
+class Delivered:
+    outcome: str
+    problem: str | None = None  # why it was not posted, in words for the person who asked
+
+
 def on_demand_key(at: datetime) -> str:
     """`digest now` gets its own period, so it never takes the place of a scheduled digest."""
     return f"{ON_DEMAND_PREFIX}{int(at.timestamp())}"
@@ -106,15 +128,18 @@ def deliver_due(
     stale_after: timedelta = STALE_PENDING,
     quiet_note: bool = False,
     with_stats: bool = False,
+    budget: RetryBudget = DEFAULT_BUDGET,
+    clock: Clock | None = None,
 ) -> DeliveryReport:
     """Deliver every active subscription's latest run at or before `now` that has no delivery yet.
 
     Runs due within `grace` are sent (catch-up after downtime); older ones are recorded as skipped (the
     next digest still covers their items, since it starts from the last one sent). Pending rows left by a
-    crash are taken over first. Safe to run concurrently from several replicas.
+    crash are taken over first. Safe to run concurrently from several replicas. With a `clock`, each
+    delivery is claimed at the time it starts (a run that waits out a storm can take a while).
     """
     report = DeliveryReport()
-    options = _Options(sleep, stale_after, quiet_note, with_stats)
+    options = _Options(sleep, stale_after, quiet_note, with_stats, budget, clock)
     _resume_stale(engine, client, now=now, grace=grace, options=options, report=report)
     with Session(engine) as session:
         subscriptions = session.exec(
@@ -149,11 +174,12 @@ def deliver_due(
                 client,
                 sub.id,
                 run_at,
-                now=now,
+                now=clock() if clock is not None else now,
                 sleep=sleep,
                 stale_after=stale_after,
                 quiet_note=quiet_note,
                 with_stats=with_stats,
+                budget=budget,
             )
         except Exception:  # e.g. the database went away: the row, if any, stays pending and is resumed
             logger.exception("delivering the digest of subscription %s failed", sub.id)
@@ -176,16 +202,48 @@ def deliver_one(
     stale_after: timedelta = STALE_PENDING,
     quiet_note: bool = False,
     with_stats: bool = False,
+    budget: RetryBudget = DEFAULT_BUDGET,
 ) -> str:
     """Deliver one subscription's digest for the run at `run_at`, at most once. Returns the outcome:
     sent | skipped | failed | paused | duplicate (another run owns it) | missing (no such subscription).
     """
+    options = _Options(sleep, stale_after, quiet_note, with_stats, budget)
+    return _deliver(
+        engine, client, subscription_id, run_at, now=now, on_demand=on_demand, options=options
+    ).outcome
+
+
+def deliver_now(
+    engine: Engine,
+    client: WebClient,
+    subscription_id: int,
+    *,
+    now: datetime,
+    sleep: Sleep = time.sleep,
+    with_stats: bool = False,
+    budget: RetryBudget = DEFAULT_BUDGET,
+) -> Delivered:
+    """`digest now`: the digest as of `now`, posted even when empty; says why when it was not posted."""
+    options = _Options(sleep, STALE_PENDING, True, with_stats, budget)
+    return _deliver(engine, client, subscription_id, now, now=now, on_demand=True, options=options)
+
+
+def _deliver(
+    engine: Engine,
+    client: WebClient,
+    subscription_id: int,
+    run_at: datetime,
+    *,
+    now: datetime,
+    on_demand: bool,
+    options: "_Options",
+) -> Delivered:
     with Session(engine) as session:
         sub = session.get(Subscription, subscription_id)
     if sub is None:
-        return MISSING
+        return Delivered(MISSING)
     if sub.paused and not on_demand:
-        return PAUSED
+        return Delivered(PAUSED)
     key = on_demand_key(run_at) if on_demand else period_key(subscription_schedule(sub), run_at)
     delivery_id = _claim_new(engine, sub, key, run_at, now)
     if delivery_id is None:
@@ -199,11 +257,10 @@ def deliver_one(
         if (
             existing is None
             or existing.id is None
-            or not claim_stale(engine, DigestDelivery, existing.id, now, stale_after)
+            or not claim_stale(engine, DigestDelivery, existing.id, now, options.stale_after)
         ):
-            return DUPLICATE
+            return Delivered(DUPLICATE)
         delivery_id = existing.id
-    options = _Options(sleep, stale_after, quiet_note, with_stats)
     return _deliver_claimed(engine, client, sub, delivery_id, run_at, now=now, options=options)
 
 
@@ -216,6 +273,8 @@ class _Options:
     stale_after: timedelta
     quiet_note: bool
     with_stats: bool
+    budget: RetryBudget = DEFAULT_BUDGET
+    clock: Clock | None = None
 
 
 def _claim_new(engine: Engine, sub: Subscription, key: str, run_at: datetime, now: datetime) -> int | None:
@@ -290,7 +349,8 @@ def _resume_stale(
     for delivery, sub in stale:
         assert delivery.id is not None and sub.id is not None
         run_at = delivery.scheduled_for or delivery.created_at
-        if not claim_stale(engine, DigestDelivery, delivery.id, now, options.stale_after):
+        at = options.clock() if options.clock is not None else now
+        if not claim_stale(engine, DigestDelivery, delivery.id, at, options.stale_after):
             continue
         late = now - run_at > grace or delivery.period_key.startswith(ON_DEMAND_PREFIX)
         if sub.paused or late:
@@ -305,8 +365,8 @@ def _resume_stale(
             report.count(sub.id, FAILED)
             continue
         report.resumed += 1
-        outcome = _deliver_claimed(engine, client, sub, delivery.id, run_at, now=now, options=options)
-        report.count(sub.id, outcome)
+        delivered = _deliver_claimed(engine, client, sub, delivery.id, run_at, now=at, options=options)
+        report.count(sub.id, delivered.outcome)
 
 
 def _deliver_claimed(
@@ -318,7 +378,7 @@ def _deliver_claimed(
     *,
     now: datetime,
     options: _Options,
-) -> str:
+) -> Delivered:
     """Compose and post a delivery this process owns, and record how it ended."""
     try:
         message = _compose(engine, sub, run_at, options)
@@ -331,10 +391,10 @@ def _deliver_claimed(
             FAILED,
             error=safe_error(f"compose failed: {type(exc).__name__}: {exc}"),
         )
-        return FAILED
+        return Delivered(FAILED, "something went wrong on my side while putting it together")
     if message is None:
         finish(engine, DigestDelivery, delivery_id, SKIPPED)
-        return SKIPPED
+        return Delivered(SKIPPED)
     text, blocks = message
     assert sub.id is not None
     metadata = {
@@ -348,34 +408,69 @@ def _deliver_claimed(
         blocks=blocks,
         metadata=metadata,
         sleep=options.sleep,
-        heartbeat=lambda slept: touch(engine, DigestDelivery, delivery_id, now + timedelta(seconds=slept)),
-        final_codes=PAUSE_HELP,
+        heartbeat=_heartbeat(engine, delivery_id, now),
+        budget=options.budget,
     )
+    record = {"attempts": result.attempts, "waited_seconds": round(result.waited)}
     if result.ts is not None:
+        sent_at = now + timedelta(seconds=result.waited)
         finish(
             engine,
             DigestDelivery,
             delivery_id,
             SENT,
             message_ts=result.ts,
-            sent_at=now,
-            attempts=result.attempts,
+            sent_at=sent_at,
+            error=None,
+            **record,
         )
-        return SENT
+        return Delivered(SENT)
     if result.code in PAUSE_HELP:
-        paused_error = safe_error(f"{result.error} (subscription paused)")
-        finish(engine, DigestDelivery, delivery_id, FAILED, attempts=result.attempts, error=paused_error)
+        error = safe_error(f"{result.error} (subscription paused)")
+        finish(engine, DigestDelivery, delivery_id, FAILED, error=error, **record)
         _pause(engine, client, sub, result.code, now)
-        return PAUSED
-    finish(
-        engine,
-        DigestDelivery,
-        delivery_id,
-        FAILED,
-        attempts=result.attempts,
-        error=safe_error(result.error or "failed"),
-    )
-    return FAILED
+        return Delivered(PAUSED, f"{ASKER_HELP[result.code]}. I paused its digest subscription meanwhile")
+    finish(engine, DigestDelivery, delivery_id, FAILED, error=safe_error(result.error or "failed"), **record)
+    return Delivered(FAILED, post_problem(result))
+
+
+def _heartbeat(engine: Engine, delivery_id: int, now: datetime) -> Callable[[Progress], None]:
+    """While the post waits on Slack: alive (`created_at`), and why it waits, for `digest status`."""
+
+    def beat(progress: Progress) -> None:
+        touch(
+            engine,
+            DigestDelivery,
+            delivery_id,
+            now + timedelta(seconds=progress.waited),
+            attempts=progress.attempts,
+            waited_seconds=round(progress.waited),
+            error=safe_error(progress.error),
+        )
+
+    return beat
+
+
+def post_problem(result: PostResult) -> str:
+    """Why a post did not go out, for a person."""
+    said = f" (`{result.code}`)" if result.code else ""
+    if result.kind == GAVE_UP:
+        return (
+            f"Slack kept answering with errors{said} for {_duration(result.waited)}, so I stopped trying. "
+            "Try again in a while"
+        )
+    if result.kind == UNANSWERED:
+        return (
+            "Slack did not answer in time, so I can't tell whether it went out, and I won't post it twice. "
+            "If it isn't in the channel, ask again"
+        )
+    return f"Slack refused it{said}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 90:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds)} second" + ("" if round(seconds) == 1 else "s")
 
 
 def _compose(
@@ -424,9 +519,10 @@ def _pause(engine: Engine, client: WebClient, sub: Subscription, code: str, now:
 
 def _tell_creator(client: WebClient, sub: Subscription, code: str) -> None:
     """DM the subscription's creator how to fix it. Best effort: a failure here is only logged."""
-    problem = PAUSE_HELP[code].format(channel=sub.channel_id)
+    problem = PAUSE_HELP[code].format(channel=channel_mention(sub.channel_id))
     text = (
-        f":double_vertical_bar: I paused the digest subscription #{sub.id} for <#{sub.channel_id}>, "
+        f":double_vertical_bar: I paused the digest subscription #{sub.id} for "
+        f"{channel_mention(sub.channel_id)}, "
         f"because I couldn't post it there. {problem}, then subscribe the channel again with "
         "`/innersource subscribe` (and remove the paused one from `/innersource subscriptions`)."
     )

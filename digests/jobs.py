@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from chatbot.clock import Clock, utcnow
 from chatbot.models import Subscription
+from chatbot.outbox import DEFAULT_BUDGET, RetryBudget
 from chatbot.scheduler import Leader, leader_only
 from chatbot.settings import Settings
 from chatbot.slack.edge import slack_client
@@ -73,6 +74,7 @@ class DigestOptions:
     grace: timedelta = GRACE
     quiet_note: bool = False
     with_stats: bool = False
+    budget: RetryBudget = DEFAULT_BUDGET  # how long one digest keeps trying through Slack's errors
 
 
 def digest_client(settings: Settings) -> WebClient:
@@ -101,6 +103,7 @@ def run_scheduled_digest(
         now=now,
         quiet_note=options.quiet_note,
         with_stats=options.with_stats,
+        budget=options.budget,
     )
 
 
@@ -177,6 +180,8 @@ def catch_up(
         grace=options.grace,
         quiet_note=options.quiet_note,
         with_stats=options.with_stats,
+        budget=options.budget,
+        clock=clock,
     )
 
 

@@ -9,6 +9,7 @@ still pending after `EXPIRE_PENDING` is recorded failed instead of being sent la
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,10 +21,13 @@ from chatbot.db import session_scope
 from chatbot.models import Nudge
 from chatbot.nudges.policy import Plan
 from chatbot.outbox import (
+    DEFAULT_BUDGET,
     FAILED,
     PENDING,
     SENT,
     STALE_PENDING,
+    Progress,
+    RetryBudget,
     Sleep,
     claim_new,
     claim_stale,
@@ -39,17 +43,6 @@ logger = logging.getLogger(__name__)
 DUPLICATE, ERROR = "duplicate", "error"
 EXPIRE_PENDING = timedelta(hours=12)
 METADATA_EVENT = "innersource_nudge"
-# Answers no retry changes: a person or channel that cannot get our message.
-FINAL_CODES = (
-    "channel_not_found",
-    "not_in_channel",
-    "is_archived",
-    "user_not_found",
-    "user_disabled",
-    "cannot_dm_bot",
-    "account_inactive",
-    "restricted_action",
-)
 
 
 @dataclass
@@ -76,12 +69,15 @@ def deliver_plans(
     now: datetime,
     sleep: Sleep = time.sleep,
     stale_after: timedelta = STALE_PENDING,
+    budget: RetryBudget = DEFAULT_BUDGET,
 ) -> NudgeReport:
     report = NudgeReport()
     report.expired = expire_pending(engine, now)
     for plan in plans:
         try:
-            outcome = deliver_plan(engine, client, plan, now=now, sleep=sleep, stale_after=stale_after)
+            outcome = deliver_plan(
+                engine, client, plan, now=now, sleep=sleep, stale_after=stale_after, budget=budget
+            )
         except Exception:  # e.g. the database went away: the row, if any, stays pending and is resumed
             logger.exception("sending the %s nudge to %s failed", plan.kind, plan.recipient)
             outcome = ERROR
@@ -104,6 +100,7 @@ def deliver_plan(
     now: datetime,
     sleep: Sleep = time.sleep,
     stale_after: timedelta = STALE_PENDING,
+    budget: RetryBudget = DEFAULT_BUDGET,
 ) -> str:
     """Send one plan at most once. Returns sent | failed | duplicate, prefixed "resumed " when it took
     over the pending row of a crashed run."""
@@ -141,16 +138,25 @@ def deliver_plan(
         blocks=blocks,
         metadata={"event_type": METADATA_EVENT, "event_payload": {"nudge_id": nudge_id, "kind": plan.kind}},
         sleep=sleep,
-        heartbeat=lambda slept: touch(engine, Nudge, nudge_id, now + timedelta(seconds=slept)),
-        final_codes=FINAL_CODES,
+        heartbeat=_heartbeat(engine, nudge_id, now),
+        budget=budget,
     )
     if result.ts is not None:
-        finish(engine, Nudge, nudge_id, SENT, sent_at=now, attempts=result.attempts)
+        sent_at = now + timedelta(seconds=result.waited)
+        finish(engine, Nudge, nudge_id, SENT, sent_at=sent_at, attempts=result.attempts, error=None)
         return resumed + SENT
     finish(
         engine, Nudge, nudge_id, FAILED, attempts=result.attempts, error=safe_error(result.error or "failed")
     )
     return resumed + FAILED
+
+
+def _heartbeat(engine: Engine, nudge_id: int, now: datetime) -> Callable[[Progress], None]:
+    def beat(progress: Progress) -> None:
+        at = now + timedelta(seconds=progress.waited)
+        touch(engine, Nudge, nudge_id, at, attempts=progress.attempts, error=safe_error(progress.error))
+
+    return beat
 
 
 def expire_pending(engine: Engine, now: datetime, older_than: timedelta = EXPIRE_PENDING) -> int:

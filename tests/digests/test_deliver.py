@@ -1,5 +1,6 @@
 """Exactly-once digest delivery against the fake Slack, on SQLite and PostgreSQL, with an injected clock."""
 
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from chatbot.db import make_engine, session_scope
 from chatbot.models import DigestDelivery, Project, Subscription
+from chatbot.outbox import RetryBudget
 from digests import compose as compose_module
 from digests import deliver as deliver_module
 from digests.deliver import (
@@ -354,20 +356,143 @@ def test_500_twice_then_success(engine: Engine, fake_slack: FakeSlack, client: W
     assert len(posts(fake_slack, "C1")) == 3
 
 
-def test_500_forever_is_recorded_as_failed_without_the_token(
+def test_500_forever_is_tried_for_ten_minutes_then_recorded_as_failed_without_the_token(
     engine: Engine, fake_slack: FakeSlack, client: WebClient
 ) -> None:
     sub_id = subscribe(engine)
     add_project(engine, "ledger", RUN - timedelta(days=1))
-    fake_slack.fail("chat.postMessage", status=503, times=10)
+    fake_slack.fail("chat.postMessage", status=503, times=100)
     sleeps: list[float] = []
     report = deliver_due(engine, client, now=RUN, sleep=sleeps.append)
-    assert report.failed == 1 and sleeps == [2.0, 4.0]
-    assert len(fake_slack.calls("chat.postMessage")) == 3
+    # 2, 4 … 64, then 120 s three times, slept in pieces of at most a minute (the row is touched before
+    # each); one more 120 s would pass the 600 s budget.
+    assert report.failed == 1 and sleeps == [2, 4, 8, 16, 32, 60, 4] + [60] * 6
+    assert len(fake_slack.calls("chat.postMessage")) == 10
     [row] = deliveries(engine, sub_id)
-    assert row.status == FAILED and row.attempts == 3
-    assert row.error and "HTTP 503" in row.error and "after 3 tries" in row.error
+    assert (row.status, row.attempts, row.waited_seconds) == (FAILED, 10, 486)
+    assert row.error == "chat.postMessage: HTTP 503; gave up after 486 s"
     assert BOT_TOKEN not in row.error and "xoxb" not in row.error
     # A failed period is not retried by later runs (it stays visible in `innersource digest status`).
-    assert deliver_due(engine, client, now=RUN + timedelta(minutes=5), sleep=noop).outcomes == {}
+    assert deliver_due(engine, client, now=RUN + timedelta(minutes=15), sleep=noop).outcomes == {}
     assert not subscription(engine, sub_id).paused
+
+
+def test_the_budget_is_configurable(engine: Engine, fake_slack: FakeSlack, client: WebClient) -> None:
+    sub_id = subscribe(engine)
+    add_project(engine, "ledger", RUN - timedelta(days=1))
+    fake_slack.fail("chat.postMessage", status=500, times=100)
+    sleeps: list[float] = []
+    brief = RetryBudget(seconds=10)
+    assert deliver_one(engine, client, sub_id, RUN, now=RUN, sleep=sleeps.append, budget=brief) == FAILED
+    assert sleeps == [2, 4] and len(fake_slack.calls("chat.postMessage")) == 3
+
+
+def test_rate_limits_wait_retry_after_without_a_count_limit(
+    engine: Engine, fake_slack: FakeSlack, client: WebClient
+) -> None:
+    """Twenty 429s (the old cap was ten) cost 40 s of the budget and use no attempts."""
+    sub_id = subscribe(engine)
+    add_project(engine, "ledger", RUN - timedelta(days=1))
+    fake_slack.fail("chat.postMessage", status=429, retry_after=2, times=20)
+    sleeps: list[float] = []
+    assert deliver_one(engine, client, sub_id, RUN, now=RUN, sleep=sleeps.append) == SENT
+    assert sleeps == [2.0] * 20
+    [row] = deliveries(engine, sub_id)
+    assert (row.status, row.attempts, row.waited_seconds) == (SENT, 1, 40)
+    assert row.sent_at == RUN + timedelta(seconds=40)
+    assert len(posts(fake_slack)) == 21
+
+
+def test_an_answer_that_refuses_is_not_retried(
+    engine: Engine, fake_slack: FakeSlack, client: WebClient
+) -> None:
+    sub_id = subscribe(engine)
+    add_project(engine, "ledger", RUN - timedelta(days=1))
+    fake_slack.fail("chat.postMessage", error="invalid_blocks")
+    sleeps: list[float] = []
+    assert deliver_one(engine, client, sub_id, RUN, now=RUN, sleep=sleeps.append) == FAILED
+    assert sleeps == [] and len(posts(fake_slack)) == 1
+    [row] = deliveries(engine, sub_id)
+    assert row.error == "chat.postMessage: HTTP 200 invalid_blocks"
+
+
+def test_a_long_retry_after_keeps_the_row_alive_so_no_replica_takes_it_over(
+    engine: Engine, database_url: str, fake_slack: FakeSlack, client: WebClient
+) -> None:
+    """A 15-minute Retry-After is longer than the 10 minutes after which a pending row counts as
+    abandoned: the owner touches the row while it sleeps, so another replica's catch-up, running every
+    minute of that wait, leaves it alone. The digest goes out once."""
+    sub_id = subscribe(engine)
+    add_project(engine, "ledger", RUN - timedelta(days=1))
+    fake_slack.fail("chat.postMessage", status=429, retry_after=900)
+    other = make_engine(database_url)
+    other_client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url, retry_handlers=[])
+    elapsed = [0.0]
+    seen: list[str] = []
+
+    def sleep_while_the_other_replica_runs(seconds: float) -> None:
+        elapsed[0] += seconds
+        report = deliver_due(other, other_client, now=RUN + timedelta(seconds=elapsed[0]), sleep=noop)
+        seen.append(f"{report.resumed} {report.sent}")
+        seen.extend(r.error or "" for r in deliveries(engine, sub_id) if r.status == "pending")
+
+    try:
+        outcome = deliver_one(
+            engine,
+            client,
+            sub_id,
+            RUN,
+            now=RUN,
+            sleep=sleep_while_the_other_replica_runs,
+            budget=RetryBudget(seconds=3600),
+        )
+    finally:
+        other.dispose()
+
+    assert outcome == SENT and elapsed == [900.0]
+    assert seen[::2] == ["0 0"] * 15  # the other replica never resumed nor sent anything
+    assert set(seen[1::2]) == {"chat.postMessage: HTTP 429 ratelimited"}  # what `digest status` shows
+    assert len(posts(fake_slack)) == 2  # the 429, then the digest
+    [row] = deliveries(engine, sub_id)
+    assert (row.status, row.waited_seconds, row.error) == (SENT, 900, None)
+
+
+def test_a_connection_slack_never_saw_is_retried_within_the_budget(engine: Engine) -> None:
+    sub_id = subscribe(engine)
+    add_project(engine, "ledger", RUN - timedelta(days=1))
+    with socket.socket() as closed:  # a port nobody listens on: connection refused, nothing sent
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    nowhere = WebClient(token=BOT_TOKEN, base_url=f"http://127.0.0.1:{port}/api/", retry_handlers=[])
+    sleeps: list[float] = []
+    brief = RetryBudget(seconds=30)
+    assert deliver_one(engine, nowhere, sub_id, RUN, now=RUN, sleep=sleeps.append, budget=brief) == FAILED
+    assert sleeps == [2, 4, 8, 16]
+    [row] = deliveries(engine, sub_id)
+    assert (
+        row.error and row.error.startswith("chat.postMessage: cannot reach Slack") and "gave up" in row.error
+    )
+
+
+def test_a_request_whose_answer_was_lost_is_not_resent(engine: Engine) -> None:
+    """Slack may have posted it: a second post could be a duplicate, so it is recorded failed instead."""
+    sub_id = subscribe(engine)
+    add_project(engine, "ledger", RUN - timedelta(days=1))
+    requests: list[bytes] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def hang_up() -> None:
+            connection, _ = server.accept()
+            with connection:
+                requests.append(connection.recv(65536))  # read the request, answer nothing
+
+        listener = threading.Thread(target=hang_up, daemon=True)
+        listener.start()
+        lost = WebClient(token=BOT_TOKEN, base_url=f"http://127.0.0.1:{port}/api/", retry_handlers=[])
+        sleeps: list[float] = []
+        assert deliver_one(engine, lost, sub_id, RUN, now=RUN, sleep=sleeps.append) == FAILED
+        listener.join(timeout=5)
+    assert len(requests) == 1 and b"chat.postMessage" in requests[0] and sleeps == []
+    [row] = deliveries(engine, sub_id)
+    assert row.error == "chat.postMessage: no answer from Slack (RemoteDisconnected); not resent"

@@ -135,13 +135,15 @@ def test_500_twice_then_success_with_backoff(
 def test_503_forever_is_recorded_failed_without_the_token_and_not_retried_that_day(
     engine: Engine, fake_slack: FakeSlack, client: WebClient
 ) -> None:
-    fake_slack.fail("chat.postMessage", status=503, times=10)
-    report = deliver_plans(engine, client, [plan()], now=NOW, sleep=noop)
-    assert report.failed == 1 and len(posts(fake_slack)) == 3
+    fake_slack.fail("chat.postMessage", status=503, times=100)
+    sleeps: list[float] = []
+    report = deliver_plans(engine, client, [plan()], now=NOW, sleep=sleeps.append)
+    assert report.failed == 1 and len(posts(fake_slack)) == 10  # backoff 2, 4 … 120 s within 10 minutes
+    assert sum(sleeps) == 486
     [row] = rows(engine)
-    assert row.status == "failed" and row.error and "HTTP 503" in row.error and "xoxb" not in row.error
+    assert row.status == "failed" and row.error == "chat.postMessage: HTTP 503; gave up after 486 s"
     assert deliver_plans(engine, client, [plan()], now=NOW + timedelta(minutes=15), sleep=noop).duplicate == 1
-    assert len(posts(fake_slack)) == 3
+    assert len(posts(fake_slack)) == 10
 
 
 def test_a_person_slack_cannot_reach_fails_at_once(
@@ -162,4 +164,7 @@ def test_forge_text_can_never_ping_or_disguise_a_link(
     [post] = posts(fake_slack)
     rendered = json.dumps(post["blocks"]) + post["text"]
     assert "<!channel>" not in rendered and "<https://evil" not in rendered and "@here" not in rendered
-    assert "&lt;!channel&gt;" in json.dumps(post["blocks"])
+    # A title that reads like a web address is shown as where its link really goes (decision 0012).
+    assert "<https://git.example/payments/ledger/pull/9|git.example/payments/ledger/pull/9>" in json.dumps(
+        post["blocks"]
+    )
