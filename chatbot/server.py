@@ -26,6 +26,8 @@ from sqlalchemy import Engine, text
 
 from chatbot.app import build_app
 from chatbot.nudges.jobs import add_nudge_job
+from chatbot.onboarding.welcome import add_welcome_job
+from chatbot.outbox import RetryBudget
 from chatbot.scheduler import Leader, build_scheduler
 from chatbot.settings import Settings, SettingsError
 from chatbot.slack_connection import SlackUnavailable, SocketModeLink, check_bot_token
@@ -264,8 +266,8 @@ def socket_mode_link(app: App, settings: Settings, stopping: threading.Event) ->
 
 
 def build_schedules(settings: Settings, engine: Engine) -> tuple[BackgroundScheduler, Callable[[], None]]:
-    """The scheduler with its sync, digest and nudge jobs (not started), and the call that rebuilds the
-    digest jobs after subscriptions change."""
+    """The scheduler with its sync, digest, nudge and welcome jobs (not started), and the call that rebuilds
+    the digest jobs after subscriptions change."""
     leader = Leader(engine)
     scheduler = build_scheduler(settings, engine, leader)
     slack = digest_client(settings)
@@ -273,6 +275,7 @@ def build_schedules(settings: Settings, engine: Engine) -> tuple[BackgroundSched
         grace=timedelta(hours=settings.app.digest_grace_hours),
         quiet_note=settings.app.digest_quiet_note,
         with_stats=settings.app.digest_contribution_stats,
+        budget=RetryBudget(seconds=settings.app.digest_retry_minutes * 60),
     )
 
     def subscriptions_changed() -> None:
@@ -280,6 +283,7 @@ def build_schedules(settings: Settings, engine: Engine) -> tuple[BackgroundSched
 
     subscriptions_changed()  # one job per subscription, rebuilt from the table at every start
     add_nudge_job(scheduler, engine, leader, slack, settings)
+    add_welcome_job(scheduler, engine, leader, slack, settings)
     return scheduler, subscriptions_changed
 
 

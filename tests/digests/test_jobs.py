@@ -1,6 +1,7 @@
 """The digest jobs in APScheduler 3: DigestTrigger fire times, sync from the table, leader-only bodies."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -8,10 +9,15 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
+from chatbot.clock import utcnow
 from chatbot.db import session_scope
-from chatbot.models import Project, Subscription
+from chatbot.models import DigestDelivery, Project, Subscription
+from chatbot.onboarding.welcome import WELCOME_JOB
 from chatbot.scheduler import Leader
+from chatbot.server import build_schedules
+from chatbot.settings import AppConfig, Settings, SettingsError, parse_app_config
 from digests.jobs import CATCH_UP_JOB, DigestTrigger, sync_digest_jobs
 from digests.schedule import Schedule
 from tests.conftest import BOT_TOKEN
@@ -256,3 +262,41 @@ def test_syncing_before_the_scheduler_starts_leaves_one_job_per_subscription(
         assert [job.id for job in scheduler.get_jobs()].count(CATCH_UP_JOB) == 1
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_the_retry_budget_comes_from_innersource_toml(
+    engine: Engine, settings: Settings, fake_slack: FakeSlack
+) -> None:
+    assert parse_app_config({"digests": {"retry_minutes": 3}}).digest_retry_minutes == 3.0
+    assert AppConfig().digest_retry_minutes == 10.0
+    with pytest.raises(SettingsError, match=r"\[digests\] retry_minutes must be a number of minutes"):
+        parse_app_config({"digests": {"retry_minutes": "soon"}})
+
+    # With no time to wait at all, the catch-up job records a 503 as failed at once.
+    hour_ago = utcnow() - timedelta(hours=1)
+    with session_scope(engine) as session:
+        created = hour_ago - timedelta(days=30)
+        session.add(
+            Subscription(
+                channel_id="C1",
+                created_by="U1",
+                frequency="daily",
+                time_of_day=hour_ago.strftime("%H:%M"),
+                created_at=created,
+                updated_at=created,
+            )
+        )
+    fake_slack.fail("chat.postMessage", status=503, times=2)
+    impatient = replace(
+        settings,
+        slack_api_url=fake_slack.api_url,
+        app=parse_app_config({"digests": {"retry_minutes": 0, "quiet_note": True}}),
+    )
+    scheduler, _ = build_schedules(impatient, engine)
+    assert WELCOME_JOB in {job.id for job in scheduler.get_jobs()}
+    catch_up = scheduler.get_job(CATCH_UP_JOB)
+    catch_up.func()
+    assert len(fake_slack.calls("chat.postMessage")) == 1
+    with Session(engine) as session:
+        (delivery,) = session.exec(select(DigestDelivery)).all()
+    assert delivery.status == "failed" and delivery.error == "chat.postMessage: HTTP 503; gave up after 0 s"
