@@ -125,7 +125,7 @@ def test_unknown_hostile_name_is_inert(sample: Engine, ctx: CommandContext) -> N
 def test_no_name_explains_usage(sample: Engine, ctx: CommandContext) -> None:
     reply, _ = run(ctx, 'project ""')
     assert "Which project?" in reply.text
-    assert "project <name>" in reply.text
+    assert "project &lt;name&gt;" in reply.text  # shown as "project <name>"
 
 
 def test_several_matches_show_the_best_and_name_the_others(sample: Engine, ctx: CommandContext) -> None:

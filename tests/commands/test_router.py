@@ -96,7 +96,7 @@ def test_usage_error_answers_with_the_usage(ctx: CommandContext) -> None:
 
     reply = dispatch(_registry(needs_args), ctx, "find")
     assert "Tell me what to look for." in reply.text
-    assert "find <text>" in reply.text
+    assert "find &lt;text&gt;" in reply.text  # Slack shows "find <text>"; raw <…> would be a link
     assert reply.response_type == "ephemeral"
 
 
