@@ -294,6 +294,7 @@ def test_the_token_stays_out_of_logs_and_errors(
     engine: Engine, gitee: FakeGitee, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # the CLI, run in-process by other tests, quiets httpx
     gitee.generate("acme", 2)
     gitee.fail("/orgs/acme/repos", 500, times=10)
 
