@@ -44,11 +44,11 @@ from chatbot.catalog.cards import card_for
 from chatbot.catalog.memory_index import memory_index_for
 from chatbot.catalog.queries import issue_counts
 from chatbot.db import make_engine, upgrade
+from chatbot.handlers import CommandContext, Deps, Reply, UsageError
 from chatbot.models import Project
 from chatbot.settings import Settings
 from chatbot.slack import blocks
 from commands.find import find_page
-from commands.router import CommandContext, Deps, Reply, UsageError
 
 PG_URL = os.environ.get("INNERSOURCE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TARGET_P95_MS = {5_000: 20.0, 100_000: 60.0}  # SQLite

@@ -8,9 +8,9 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 import commands
+from chatbot.handlers import Deps
 from chatbot.slack import listeners
 from chatbot.slack.edge import SlackApp, guard_middleware, guarded_client, slack_client
-from commands.router import Deps
 
 logger = logging.getLogger(__name__)
 

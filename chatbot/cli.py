@@ -194,7 +194,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 def _local(settings: Settings, user: str, channel: str):  # type: ignore[no-untyped-def]
     from chatbot.app import build_app
     from chatbot.console import LocalSlack
-    from commands.router import Deps
+    from chatbot.handlers import Deps
 
     app = build_app(Deps(engine=_engine(settings), settings=settings), local=True)
     return LocalSlack(app, user_id=user, channel_id=channel)

@@ -25,6 +25,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 
 from chatbot.app import build_app
+from chatbot.handlers import Deps
 from chatbot.nudges.jobs import add_nudge_job
 from chatbot.onboarding.welcome import add_welcome_job
 from chatbot.outbox import RetryBudget
@@ -32,7 +33,6 @@ from chatbot.scheduler import Leader, build_scheduler
 from chatbot.settings import Settings, SettingsError
 from chatbot.slack_connection import SlackUnavailable, SocketModeLink, check_bot_token
 from chatbot.webhooks import WebhookReceiver, webhook_wsgi_headers
-from commands.router import Deps
 from digests.jobs import DigestOptions, digest_client, sync_digest_jobs
 
 if TYPE_CHECKING:

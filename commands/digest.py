@@ -6,10 +6,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
+from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.models import Subscription
 from chatbot.outbox import RetryBudget, without_retries
 from chatbot.slack import blocks
-from commands.router import CommandContext, Reply, Subcommand, UsageError
+from commands.router import Subcommand
 from digests.compose import compose_digest
 from digests.deliver import ERROR, Delivered, deliver_now, window_start
 from digests.render import render_digest

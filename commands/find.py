@@ -6,9 +6,10 @@ from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import issue_counts
 from chatbot.catalog.search import SearchPage, search_projects
 from chatbot.catalog.vocabulary import vocabulary_for
+from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks
-from commands.router import CommandContext, Reply, Subcommand, UsageError
+from commands.router import Subcommand
 
 PAGE_SIZE = 5
 MAX_QUERY_LENGTH = 500

@@ -2,12 +2,13 @@
 
 from sqlmodel import Session, col, select
 
+from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.models import Person
 from chatbot.nudges.identity import FORGES, link_identity, links_of, person_for, unlink_identity
 from chatbot.nudges.queries import contributions_waiting_on, find_projects, stale_contributions
 from chatbot.slack import blocks
 from chatbot.slack.nudge_blocks import stale_listing
-from commands.router import CommandContext, Reply, Subcommand, UsageError
+from commands.router import Subcommand
 
 
 def stale_command(ctx: CommandContext, args: str) -> Reply:

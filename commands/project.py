@@ -4,9 +4,10 @@ from sqlmodel import Session, col, select
 
 from chatbot.catalog.cards import detail_for, is_helpable
 from chatbot.catalog.queries import find_project_by_name, issue_counts
+from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.models import Issue
 from chatbot.slack import blocks
-from commands.router import CommandContext, Reply, Subcommand, UsageError
+from commands.router import Subcommand
 
 ISSUES_SHOWN = 5
 QUOTES = "\"'`“”‘’«»"

@@ -2,12 +2,13 @@
 
 from sqlmodel import Session
 
+from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.onboarding.recommend import recommended_issues
 from chatbot.onboarding.skills import SkillsError, parse_skills, save_skills, stored_skills
 from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks
 from chatbot.slack.home_blocks import recommendation_blocks, skills_text
-from commands.router import CommandContext, Reply, Subcommand, UsageError
+from commands.router import Subcommand
 
 CLEAR_WORDS = ("clear", "none", "reset", "remove", "delete")
 SHOWN_AFTER_SAVE = 3

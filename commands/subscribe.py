@@ -5,10 +5,11 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from chatbot.catalog.query import parse_query
+from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.models import Subscription
 from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks
-from commands.router import CommandContext, Reply, Subcommand, UsageError
+from commands.router import Subcommand
 from digests.schedule import Schedule, ScheduleError, next_run, parse_subscribe, subscription_schedule
 
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 10

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from chatbot.db import make_engine, upgrade
+from chatbot.handlers import CommandContext, Deps
 from chatbot.settings import Settings
-from commands.router import CommandContext, Deps
 from tests.fakes.slack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"

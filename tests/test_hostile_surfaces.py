@@ -20,11 +20,11 @@ from sqlmodel import Session, col, select
 from chatbot.app import build_app
 from chatbot.catalog.importer import import_portal_file
 from chatbot.catalog.sample import load_sample, sample_document
+from chatbot.handlers import Deps, normalise_text
 from chatbot.models import Contribution, Issue, Person, Project
 from chatbot.nudges.jobs import nudge_client, run_nudges
 from chatbot.settings import Settings
 from chatbot.slack.edge import slack_client
-from commands.router import Deps, normalise_text
 from digests.deliver import deliver_due
 from digests.jobs import digest_client
 from tests.conftest import BOT_TOKEN

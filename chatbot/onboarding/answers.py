@@ -6,6 +6,7 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from chatbot.catalog.queries import find_project_by_name
+from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.onboarding.checklist import load_progress, progress
 from chatbot.onboarding.intents import Intent
 from chatbot.onboarding.owners import people_of
@@ -24,7 +25,6 @@ from chatbot.slack.home_blocks import (
 )
 from chatbot.slack.markup import mention
 from commands import find, skills
-from commands.router import CommandContext, Reply, UsageError
 
 logger = logging.getLogger(__name__)
 

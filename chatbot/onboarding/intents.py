@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from chatbot.handlers import normalise_text
 from chatbot.onboarding.skills import split_skills
-from commands.router import normalise_text
 
 IntentKind = Literal[
     "help",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from chatbot.clock import Clock, utcnow
+from chatbot.handlers import Deps
 from chatbot.models import Welcome
 from chatbot.onboarding.checklist import (
     Step,
@@ -53,9 +54,6 @@ from chatbot.scheduler import Leader, leader_only
 from chatbot.settings import Settings
 from chatbot.slack.home_blocks import welcome_message
 
-if TYPE_CHECKING:  # commands import this module to tick steps off
-    from commands.router import Deps
-
 logger = logging.getLogger(__name__)
 
 SLACKBOT = "USLACKBOT"
@@ -75,7 +73,7 @@ def is_person(user: dict[str, Any]) -> bool:
     )
 
 
-def send_welcome(deps: "Deps", client: WebClient, user: dict[str, Any]) -> str:
+def send_welcome(deps: Deps, client: WebClient, user: dict[str, Any]) -> str:
     """DM a newcomer the welcome, once per person; returns what happened, for the log."""
     if not deps.settings.app.onboarding.welcome:
         return "welcome is off"
@@ -247,7 +245,7 @@ def add_welcome_job(
 # --- the checklist -----------------------------------------------------------------------------------
 
 
-def mark_done(deps: "Deps", client: WebClient | None, user_id: str, step: Step) -> bool:
+def mark_done(deps: Deps, client: WebClient | None, user_id: str, step: Step) -> bool:
     """Record a checklist step; when it is new and there is a welcome DM, tick it off there.
 
     Called where people do things (skills, find, subscribe, picking an issue): it never fails the

@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_bolt.kwargs_injection.args import Args
 
-from commands.router import Deps
+from chatbot.handlers import Deps
 
 logger = logging.getLogger(__name__)
 

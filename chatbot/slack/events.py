@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete
 
 from chatbot.db import session_scope
+from chatbot.handlers import CommandContext, Deps, Reply
 from chatbot.models import SlackEventReceipt
 from chatbot.nudges.identity import link_identity
 from chatbot.onboarding.answers import answer
@@ -29,7 +30,6 @@ from chatbot.slack import home_blocks
 from chatbot.slack.acks import after_ack
 from chatbot.slack.gateway import SlackGateway
 from chatbot.slack.markup import plain_echo
-from commands.router import CommandContext, Deps, Reply
 from commands.skills import store_skills
 
 logger = logging.getLogger(__name__)

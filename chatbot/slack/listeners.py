@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import GOOD_FIRST_ISSUE, issue_counts, open_labelled_issues
+from chatbot.handlers import CommandContext, Deps, Reply, UsageError
 from chatbot.models import Project
 from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks, events, nudge_actions
@@ -17,7 +18,7 @@ from chatbot.slack.acks import after_ack
 from chatbot.slack.gateway import SlackGateway
 from chatbot.slack.markup import plain_echo
 from commands import find
-from commands.router import CommandContext, Deps, Registry, Reply, UsageError, dispatch
+from commands.router import Registry, dispatch
 from commands.subscribe import apply_edit, edit_modal
 
 logger = logging.getLogger(__name__)

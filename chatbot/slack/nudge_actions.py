@@ -5,6 +5,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from chatbot.handlers import Deps
 from chatbot.nudges.answers import NOT_MINE, ON_IT, SNOOZE, record_answer
 from chatbot.slack import blocks
 from chatbot.slack.acks import after_ack
@@ -12,7 +13,6 @@ from chatbot.slack.markup import remember_markup
 from chatbot.slack.nudge_blocks import NOT_MINE as NOT_MINE_ACTION
 from chatbot.slack.nudge_blocks import ON_IT as ON_IT_ACTION
 from chatbot.slack.nudge_blocks import OPEN, SNOOZE_1, SNOOZE_3, answered
-from commands.router import Deps
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,11 @@ from sqlmodel import Session, select
 
 from chatbot.app import build_app
 from chatbot.catalog.sample import load_sample
+from chatbot.handlers import CommandContext, Deps
 from chatbot.models import DigestDelivery
 from chatbot.slack.gateway import SlackGateway
 from commands import build_registry
-from commands.router import CommandContext, Deps, dispatch
+from commands.router import dispatch
 from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers, slash_command_body
 from tests.fakes.slack import FakeSlack
 

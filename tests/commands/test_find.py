@@ -8,8 +8,9 @@ from chatbot.catalog.portal import parse_repos_json
 from chatbot.catalog.sample import load_sample
 from chatbot.catalog.store import upsert_projects
 from chatbot.db import session_scope
+from chatbot.handlers import CommandContext
 from commands import build_registry
-from commands.router import CommandContext, dispatch
+from commands.router import dispatch
 from tests.conftest import FIXED_NOW
 
 

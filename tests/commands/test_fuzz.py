@@ -22,10 +22,10 @@ from sqlalchemy import Engine
 from chatbot.app import build_app
 from chatbot.catalog.sample import load_sample
 from chatbot.db import make_engine
+from chatbot.handlers import Deps
 from chatbot.settings import Settings
 from chatbot.slack import blocks
 from commands import build_registry
-from commands.router import Deps
 from tests.conftest import BOT_TOKEN, FIXED_NOW, SIGNING_SECRET, signed_headers, slash_command_body
 from tests.fakes.slack import FakeSlack
 from tests.slack.block_kit import assert_valid_message

@@ -9,10 +9,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from chatbot.catalog.sample import load_sample
+from chatbot.handlers import CommandContext
 from chatbot.models import ForgeIdentity, Person
 from chatbot.slack.gateway import SlackGateway
 from commands import build_registry
-from commands.router import CommandContext, dispatch
+from commands.router import dispatch
 from tests.conftest import BOT_TOKEN, FIXED_NOW
 from tests.fakes.slack import FakeSlack
 

@@ -11,9 +11,10 @@ from chatbot.catalog.portal import parse_repos_json
 from chatbot.catalog.sample import load_sample
 from chatbot.catalog.store import upsert_projects
 from chatbot.db import session_scope
+from chatbot.handlers import CommandContext, Reply
 from chatbot.models import Issue, Project
 from commands import build_registry
-from commands.router import CommandContext, Reply, dispatch
+from commands.router import dispatch
 from tests.conftest import FIXED_NOW
 
 HOSTILE = "<!channel> @here <@U123> <https://evil.example|click here>"

@@ -1,17 +1,8 @@
 import pytest
 
+from chatbot.handlers import CommandContext, Handler, Reply, UsageError, normalise_text
 from commands import build_registry
-from commands.router import (
-    CommandContext,
-    Handler,
-    Registry,
-    Reply,
-    Subcommand,
-    UsageError,
-    dispatch,
-    normalise_text,
-    split_subcommand,
-)
+from commands.router import Registry, Subcommand, dispatch, split_subcommand
 
 
 @pytest.mark.parametrize(

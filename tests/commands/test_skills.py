@@ -5,10 +5,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from chatbot.catalog.sample import load_sample
+from chatbot.handlers import CommandContext
 from chatbot.onboarding.checklist import load_progress
 from chatbot.onboarding.skills import parse_skills, stored_skills
 from commands import build_registry
-from commands.router import CommandContext, dispatch
+from commands.router import dispatch
 from tests.conftest import FIXED_NOW
 
 

@@ -7,10 +7,11 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from chatbot.handlers import CommandContext, Deps
 from chatbot.models import Subscription
 from chatbot.slack.gateway import SlackGateway
 from commands import build_registry
-from commands.router import CommandContext, Deps, dispatch
+from commands.router import dispatch
 from tests.conftest import BOT_TOKEN
 from tests.fakes.slack import FakeSlack
 

@@ -6,11 +6,11 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from chatbot.handlers import Deps
 from chatbot.models import Welcome
 from chatbot.onboarding.checklist import claim_welcome, load_progress, progress, record_step, remember_message
 from chatbot.onboarding.config import OnboardingSettings
 from chatbot.onboarding.welcome import mark_done, send_welcome
-from commands.router import Deps
 from tests.conftest import BOT_TOKEN, FIXED_NOW
 from tests.fakes.slack import FakeSlack
 

@@ -17,10 +17,10 @@ from sqlmodel import Session
 
 from chatbot.app import build_app
 from chatbot.db import make_engine
+from chatbot.handlers import Deps
 from chatbot.models import Welcome
 from chatbot.onboarding.checklist import claim_welcome
 from chatbot.onboarding.welcome import WelcomePass, mark_done, resume_welcomes
-from commands.router import Deps
 from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers
 from tests.fakes.slack import FakeSlack
 

@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 
 from chatbot.app import build_app
 from chatbot.catalog.sample import load_sample
+from chatbot.handlers import Deps
 from chatbot.models import Project
-from commands.router import Deps
 from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers
 from tests.fakes.slack import FakeSlack
 

@@ -19,10 +19,10 @@ from sqlmodel import Session
 
 from chatbot.app import build_app
 from chatbot.catalog.sample import load_sample
+from chatbot.handlers import Deps
 from chatbot.models import Welcome
 from chatbot.onboarding.config import OnboardingSettings
 from chatbot.onboarding.skills import stored_skills
-from commands.router import Deps
 from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers, slash_command_body
 from tests.fakes.slack import BOT_ID, BOT_USER_ID, FakeSlack
 from tests.slack.block_kit import assert_valid_message, assert_valid_view

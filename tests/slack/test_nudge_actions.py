@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 
 from chatbot.app import build_app
 from chatbot.catalog.sample import load_sample
+from chatbot.handlers import Deps
 from chatbot.models import Contribution, NudgeState, Project
 from chatbot.nudges.facts import load_facts, policy_config
 from chatbot.nudges.policy import decide
 from chatbot.slack.nudge_blocks import nudge_message
-from commands.router import Deps
 from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers
 from tests.fakes.slack import FakeSlack
 

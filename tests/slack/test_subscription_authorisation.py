@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 
 from chatbot.app import build_app
 from chatbot.console import LocalSlack
+from chatbot.handlers import Deps
 from chatbot.models import Subscription
 from chatbot.slack.gateway import MemberCache
-from commands.router import Deps
 from tests.conftest import BOT_TOKEN
 from tests.fakes.slack import FakeSlack
 from tests.slack.test_events import Workspace
