@@ -8,8 +8,8 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 import commands
+from chatbot import listeners
 from chatbot.handlers import Deps
-from chatbot.slack import listeners
 from chatbot.slack.edge import SlackApp, guard_middleware, guarded_client, slack_client
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def build_app(deps: Deps, *, client: WebClient | None = None, local: bool = Fals
             client=guarded_client(client or slack_client(settings.bot_token, settings.slack_api_url)),
             listener_executor=executor,
             # Listeners run on the request thread; those that work after their ack use
-            # chatbot.slack.acks.after_ack (docs/decisions/0001).
+            # chatbot.listeners.acks.after_ack (docs/decisions/0001).
             process_before_response=True,
         )
     app.use(guard_middleware)  # before our own middleware and every listener

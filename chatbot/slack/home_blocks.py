@@ -31,7 +31,7 @@ EXAMPLES = (
     "who owns payments-sdk",
     "set my skills to go, rust",
 )
-# action ids and view callback ids, shared with the listeners in chatbot/slack/events.py
+# action ids and view callback ids, shared with the listeners in chatbot/listeners/events.py
 EDIT_SKILLS, LINK_IDENTITY, SEARCH, PICK_ISSUE, GUIDE = (
     "home_edit_skills",
     "home_link_identity",

@@ -1,4 +1,4 @@
-"""The Bolt listeners: thin edges that turn Slack payloads into router calls and replies."""
+"""The slash command and the buttons and form of its replies (find, share, subscriptions)."""
 
 import json
 import logging
@@ -10,12 +10,12 @@ from sqlmodel import Session
 
 from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import GOOD_FIRST_ISSUE, issue_counts, open_labelled_issues
-from chatbot.handlers import CommandContext, Deps, Reply, UsageError
+from chatbot.handlers import Deps, Reply, UsageError
+from chatbot.listeners.acks import ack_only, after_ack
+from chatbot.listeners.context import command_context
 from chatbot.models import Project
 from chatbot.onboarding.welcome import mark_done
-from chatbot.slack import blocks, events, nudge_actions
-from chatbot.slack.acks import after_ack
-from chatbot.slack.gateway import SlackGateway
+from chatbot.slack import blocks
 from chatbot.slack.markup import plain_echo
 from commands import find
 from commands.router import Registry, dispatch
@@ -24,16 +24,7 @@ from commands.subscribe import apply_edit, edit_modal
 logger = logging.getLogger(__name__)
 
 
-def register(app: App, deps: Deps, registry: Registry, *, slack_api: bool = True) -> None:
-    """`slack_api=False` (the local console): handlers get no Web API client and use defaults."""
-
-    def inject(context: BoltContext, next: Any) -> None:
-        context["deps"] = deps
-        context["registry"] = registry
-        context["slack_api"] = slack_api
-        next()
-
-    app.use(inject)
+def register(app: App, deps: Deps, registry: Registry) -> None:
     app.command("/innersource")(innersource_command)
     app.action("share_project")(after_ack(share_project_action))
     app.action("good_first_issues")(after_ack(good_first_issues_action))
@@ -42,34 +33,12 @@ def register(app: App, deps: Deps, registry: Registry, *, slack_api: bool = True
     app.action("unsubscribe")(after_ack(unsubscribe_action))
     app.action("edit_subscription")(after_ack(edit_subscription_action))
     app.view("edit_subscription")(edit_subscription_submission)
-    events.register(app)
-    nudge_actions.register(app, deps)
-
-
-def command_context(context: BoltContext, body: dict[str, Any]) -> CommandContext:
-    """Who, where and the Slack edge for one request (`context.client` carries the bot token)."""
-    channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or ""
-    user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
-    deps: Deps = context["deps"]
-    return CommandContext(
-        deps=deps,
-        user_id=user,
-        channel_id=channel,
-        team_id=team,
-        channel_name=body.get("channel_name", ""),
-        slack=SlackGateway(context.client if context.get("slack_api") else None, deps.channel_members),
-    )
 
 
 def innersource_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     # The reply goes back in the acknowledgement itself: one round trip, well inside Slack's 3 s.
     reply = dispatch(context["registry"], command_context(context, command), command.get("text", ""))
     ack(**reply.as_message())
-
-
-def ack_only(ack: Ack) -> None:
-    ack()
 
 
 def share_project_action(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:

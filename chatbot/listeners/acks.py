@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import Ack
 from slack_bolt.kwargs_injection.args import Args
 
 from chatbot.handlers import Deps
@@ -43,6 +44,11 @@ def after_ack(handler: Callable[..., None]) -> Callable[[Args], None]:
 
     listener.__name__ = handler.__name__
     return listener
+
+
+def ack_only(ack: Ack) -> None:
+    """For buttons that only open a link (Slack still wants them acknowledged)."""
+    ack()
 
 
 def _acknowledged(*args: Any, **kwargs: Any) -> None:

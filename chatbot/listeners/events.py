@@ -19,6 +19,8 @@ from sqlmodel import Session, col, delete
 
 from chatbot.db import session_scope
 from chatbot.handlers import CommandContext, Deps, Reply
+from chatbot.listeners.acks import ack_only, after_ack
+from chatbot.listeners.context import command_context
 from chatbot.models import SlackEventReceipt
 from chatbot.nudges.identity import link_identity
 from chatbot.onboarding.answers import answer
@@ -27,9 +29,8 @@ from chatbot.onboarding.intents import Intent, classify
 from chatbot.onboarding.skills import SkillsError, stored_skills
 from chatbot.onboarding.welcome import mark_done, send_welcome
 from chatbot.slack import home_blocks
-from chatbot.slack.acks import after_ack
-from chatbot.slack.gateway import SlackGateway
 from chatbot.slack.markup import plain_echo
+from commands.router import Registry
 from commands.skills import store_skills
 
 logger = logging.getLogger(__name__)
@@ -37,9 +38,8 @@ logger = logging.getLogger(__name__)
 RECEIPTS_KEPT = timedelta(days=2)  # Slack retries within minutes; older receipts are pruned
 
 
-def register(app: App) -> None:
-    """Needs the `deps` middleware of chatbot.slack.listeners (it registers this)."""
-    # Events and buttons acknowledge at once and work afterwards (chatbot.slack.acks); form submissions
+def register(app: App, deps: Deps, registry: Registry) -> None:
+    # Events and buttons acknowledge at once and work afterwards (chatbot.listeners.acks); form submissions
     # answer in their acknowledgement (validation errors) and hand what follows to the background.
     app.event("team_join")(after_ack(team_join))
     app.event("message")(after_ack(direct_message))
@@ -52,7 +52,7 @@ def register(app: App) -> None:
     app.action(home_blocks.SEARCH)(after_ack(form_opener(home_blocks.search_modal)))
     app.view(home_blocks.SEARCH)(search_form_submitted)
     app.action(home_blocks.PICK_ISSUE)(after_ack(issue_picked))
-    app.action(home_blocks.GUIDE)(_ack)
+    app.action(home_blocks.GUIDE)(ack_only)
 
 
 # --- events ------------------------------------------------------------------------------------------
@@ -121,13 +121,7 @@ def reply_to(
     event: dict[str, Any], context: BoltContext, client: WebClient, *, thread_ts: str | None
 ) -> None:
     channel = str(event.get("channel", ""))
-    ctx = CommandContext(
-        deps=context["deps"],
-        user_id=str(event["user"]),
-        channel_id=channel,
-        team_id=str(event.get("team") or context.team_id or ""),
-        slack=SlackGateway(client),
-    )
+    ctx = command_context(context, event)
     reply = answer(classify(str(event.get("text") or "")), ctx)
     post(client, channel, reply, thread_ts=thread_ts)
 
@@ -156,18 +150,8 @@ def publish_home(deps: Deps, client: WebClient, user_id: str, notes: Sequence[st
         logger.exception("could not build the Home of %s", user_id)
 
 
-def _ack(ack: Ack) -> None:
-    ack()
-
-
 def _user(body: dict[str, Any]) -> str:
     return str((body.get("user") or {}).get("id") or "")
-
-
-def _context(context: BoltContext, body: dict[str, Any], client: WebClient) -> CommandContext:
-    return CommandContext(
-        deps=context["deps"], user_id=_user(body), team_id=context.team_id or "", slack=SlackGateway(client)
-    )
 
 
 def _value(view: dict[str, Any], block_id: str) -> str:
@@ -195,7 +179,7 @@ def open_skills_form(ack: Ack, body: dict[str, Any], context: BoltContext, clien
 def skills_form_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
-    ctx = _context(context, body, client)
+    ctx = command_context(context, body)
     try:
         skills = store_skills(ctx, _value(view, "skills"))
     except SkillsError as exc:
@@ -240,7 +224,7 @@ def search_form_submitted(
         ack(response_action="errors", errors={"query": "Tell me what to look for."})
         return
     ack()
-    ctx = _context(context, body, client)
+    ctx = command_context(context, body)
     ctx.deps.run_in_background(lambda: send_search_results(ctx, client, query))
 
 

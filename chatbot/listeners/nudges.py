@@ -3,16 +3,17 @@
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from chatbot.handlers import Deps
+from chatbot.listeners.acks import ack_only, after_ack
 from chatbot.nudges.answers import NOT_MINE, ON_IT, SNOOZE, record_answer
 from chatbot.slack import blocks
-from chatbot.slack.acks import after_ack
 from chatbot.slack.markup import remember_markup
 from chatbot.slack.nudge_blocks import NOT_MINE as NOT_MINE_ACTION
 from chatbot.slack.nudge_blocks import ON_IT as ON_IT_ACTION
 from chatbot.slack.nudge_blocks import OPEN, SNOOZE_1, SNOOZE_3, answered
+from commands.router import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -24,14 +25,11 @@ ANSWERS = {
 }
 
 
-def register(app: App, deps: Deps) -> None:
-    def on_open(ack: Ack) -> None:
-        ack()
-
+def register(app: App, deps: Deps, registry: Registry) -> None:
     def on_answer(body: dict[str, Any], respond: Respond) -> None:
         answer_nudge(deps, body, respond)
 
-    app.action(OPEN)(on_open)
+    app.action(OPEN)(ack_only)
     for action_id in ANSWERS:
         app.action(action_id)(after_ack(on_answer))
 
