@@ -40,6 +40,7 @@ from sqlmodel import Session, col, select
 
 from benchmarks.corpus import build_catalog, check_search_sees, load, vocabulary
 from benchmarks.relevance import QUERIES
+from chatbot.catalog import views as catalog_views
 from chatbot.catalog.cards import card_for
 from chatbot.catalog.memory_index import memory_index_for
 from chatbot.catalog.queries import issue_counts
@@ -333,8 +334,8 @@ def baseline_page(engine: Engine, query: str) -> Reply:
         counts = issue_counts(session, ids)
         cards = [card_for(p, counts[p.id]) for p in rows if p.id is not None]
     if not cards:
-        return Reply(text=f"No projects match “{query}”.", blocks=blocks.no_results(query, []))
-    return Reply(text=query, blocks=blocks.find_results(query, cards, offset=0, total=len(cards)))
+        return Reply(text=f"No projects match “{query}”.", blocks=catalog_views.no_results(query, []))
+    return Reply(text=query, blocks=catalog_views.find_results(query, cards, offset=0, total=len(cards)))
 
 
 def measure(timing: Timing, handler: Callable[[str], Reply], queries: Sequence[str], budget: float) -> None:

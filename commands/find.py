@@ -2,6 +2,7 @@
 
 from sqlmodel import Session
 
+from chatbot.catalog import views as catalog_views
 from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import issue_counts
 from chatbot.catalog.search import SearchPage, search_projects
@@ -33,15 +34,15 @@ def find_page(ctx: CommandContext, query: str, offset: int = 0) -> Reply:
         if not cards:
             return Reply(
                 text=f"No projects match “{blocks.escaped(query, 100)}”.",
-                blocks=blocks.no_results(query, broader_queries(page), popular_topics(session), notes),
+                blocks=catalog_views.no_results(query, broader_queries(page), popular_topics(session), notes),
             )
     total = f"{page.total}+" if page.total_is_lower_bound else str(page.total)
     text = f"{total} projects for “{blocks.escaped(query, 100)}”: " + "; ".join(
-        blocks.project_card_text(c) for c in cards
+        catalog_views.project_card_text(c) for c in cards
     )
     return Reply(
         text=blocks.truncate(text, blocks.MAX_FALLBACK_TEXT),
-        blocks=blocks.find_results(
+        blocks=catalog_views.find_results(
             query,
             cards,
             offset=offset,

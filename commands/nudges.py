@@ -6,8 +6,8 @@ from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.models import Person
 from chatbot.nudges.identity import FORGES, link_identity, links_of, person_for, unlink_identity
 from chatbot.nudges.queries import contributions_waiting_on, find_projects, stale_contributions
+from chatbot.nudges.views import stale_listing
 from chatbot.slack import blocks
-from chatbot.slack.nudge_blocks import stale_listing
 from commands.router import Subcommand
 
 

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session, col, select
 
+from chatbot.catalog import views as catalog_views
 from chatbot.catalog.cards import detail_for, is_helpable
 from chatbot.catalog.queries import find_project_by_name, issue_counts
 from chatbot.handlers import CommandContext, Reply, UsageError
@@ -46,7 +47,7 @@ def project_command(ctx: CommandContext, args: str) -> Reply:
             shown=ISSUES_SHOWN,
             also=[p.full_name for p in others],
         )
-    return Reply(text=blocks.project_detail_text(detail), blocks=blocks.project_detail(detail))
+    return Reply(text=catalog_views.project_detail_text(detail), blocks=catalog_views.project_detail(detail))
 
 
 SUBCOMMAND = Subcommand(

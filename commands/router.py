@@ -8,6 +8,7 @@ from typing import Any
 
 from chatbot.handlers import CommandContext, Handler, Reply, UsageError, normalise_text
 from chatbot.slack import blocks
+from commands import views as command_views
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def dispatch(registry: Registry, ctx: CommandContext, text: str) -> Reply:
     except UsageError as exc:
         return Reply(
             text=f"{blocks.escape(str(exc))} Usage: {blocks.escape(subcommand.usage)}",
-            blocks=blocks.usage_problem(str(exc), subcommand.usage, subcommand.examples),
+            blocks=command_views.usage_problem(str(exc), subcommand.usage, subcommand.examples),
         )
     except Exception:
         logger.exception("subcommand %s failed", subcommand.name)
@@ -88,13 +89,15 @@ def help_reply(registry: Registry, topic: str | None = None) -> Reply:
         if subcommand is not None:
             return Reply(
                 text=f"/innersource {subcommand.name}: {subcommand.summary}",
-                blocks=blocks.subcommand_help(subcommand.usage, subcommand.summary, subcommand.examples),
+                blocks=command_views.subcommand_help(
+                    subcommand.usage, subcommand.summary, subcommand.examples
+                ),
             )
     entries = [(s.name, s.summary, s.usage, s.examples[0] if s.examples else s.usage) for s in registry]
     text = "InnerSource commands:\n" + "\n".join(
         f"/innersource {blocks.escape(usage)}: {blocks.escape(summary)}" for _, summary, usage, _ in entries
     )
-    return Reply(text=text, blocks=blocks.help_overview(entries))
+    return Reply(text=text, blocks=command_views.help_overview(entries))
 
 
 def unknown_reply(registry: Registry, name: str) -> Reply:

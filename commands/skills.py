@@ -5,9 +5,9 @@ from sqlmodel import Session
 from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.onboarding.recommend import recommended_issues
 from chatbot.onboarding.skills import SkillsError, parse_skills, save_skills, stored_skills
+from chatbot.onboarding.views import recommendation_blocks, skills_text
 from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks
-from chatbot.slack.home_blocks import recommendation_blocks, skills_text
 from commands.router import Subcommand
 
 CLEAR_WORDS = ("clear", "none", "reset", "remove", "delete")

@@ -10,6 +10,7 @@ from chatbot.models import Subscription
 from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks
 from commands.router import Subcommand
+from digests import views as subscription_views
 from digests.schedule import Schedule, ScheduleError, next_run, parse_subscribe, subscription_schedule
 
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 10
@@ -191,7 +192,7 @@ def edit_modal(ctx: CommandContext, subscription_id: int) -> dict[str, object] |
     refusal = _refusal(ctx, sub.channel_id)
     if refusal is not None:
         return refusal
-    return blocks.subscription_edit_modal(
+    return subscription_views.subscription_edit_modal(
         sub.id, sub.frequency, sub.weekday, sub.day_of_month or 1, sub.time_of_day, sub.filters, sub.timezone
     )
 

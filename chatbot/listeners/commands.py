@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from chatbot.catalog import views as catalog_views
 from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import GOOD_FIRST_ISSUE, issue_counts, open_labelled_issues
 from chatbot.handlers import Deps, Reply, UsageError
@@ -51,10 +52,10 @@ def share_project_action(ack: Ack, body: dict[str, Any], respond: Respond, conte
             respond(text="That project is no longer in the catalog.", replace_original=False)
             return
         card = card_for(project, issue_counts(session, [project.id])[project.id])
-    shared = blocks.project_card(card, share=False)
+    shared = catalog_views.project_card(card, share=False)
     shared.append(blocks.context(f"Shared by {blocks.mention(ctx.user_id)} with `/innersource find`"))
     respond(
-        text=blocks.project_card_text(card),
+        text=catalog_views.project_card_text(card),
         blocks=shared,
         response_type="in_channel",
         replace_original=False,

@@ -23,13 +23,13 @@ from chatbot.listeners.acks import ack_only, after_ack
 from chatbot.listeners.context import command_context
 from chatbot.models import SlackEventReceipt
 from chatbot.nudges.identity import link_identity
-from chatbot.onboarding.answers import answer
+from chatbot.onboarding import views as home_views
 from chatbot.onboarding.home import load_home
-from chatbot.onboarding.intents import Intent, classify
 from chatbot.onboarding.skills import SkillsError, stored_skills
 from chatbot.onboarding.welcome import mark_done, send_welcome
-from chatbot.slack import home_blocks
 from chatbot.slack.markup import plain_echo
+from commands.plain_words.answers import answer
+from commands.plain_words.intents import Intent, classify
 from commands.router import Registry
 from commands.skills import store_skills
 
@@ -45,14 +45,14 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
     app.event("message")(after_ack(direct_message))
     app.event("app_mention")(after_ack(mention))
     app.event("app_home_opened")(after_ack(home_opened))
-    app.action(home_blocks.EDIT_SKILLS)(after_ack(open_skills_form))
-    app.view(home_blocks.EDIT_SKILLS)(skills_form_submitted)
-    app.action(home_blocks.LINK_IDENTITY)(after_ack(form_opener(home_blocks.link_identity_modal)))
-    app.view(home_blocks.LINK_IDENTITY)(link_form_submitted)
-    app.action(home_blocks.SEARCH)(after_ack(form_opener(home_blocks.search_modal)))
-    app.view(home_blocks.SEARCH)(search_form_submitted)
-    app.action(home_blocks.PICK_ISSUE)(after_ack(issue_picked))
-    app.action(home_blocks.GUIDE)(ack_only)
+    app.action(home_views.EDIT_SKILLS)(after_ack(open_skills_form))
+    app.view(home_views.EDIT_SKILLS)(skills_form_submitted)
+    app.action(home_views.LINK_IDENTITY)(after_ack(form_opener(home_views.link_identity_modal)))
+    app.view(home_views.LINK_IDENTITY)(link_form_submitted)
+    app.action(home_views.SEARCH)(after_ack(form_opener(home_views.search_modal)))
+    app.view(home_views.SEARCH)(search_form_submitted)
+    app.action(home_views.PICK_ISSUE)(after_ack(issue_picked))
+    app.action(home_views.GUIDE)(ack_only)
 
 
 # --- events ------------------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def publish_home(deps: Deps, client: WebClient, user_id: str, notes: Sequence[st
     try:
         with Session(deps.engine) as session:
             home = load_home(session, user_id, now=deps.clock(), settings=deps.settings, notes=notes)
-        client.views_publish(user_id=user_id, view=home_blocks.home_view(home))
+        client.views_publish(user_id=user_id, view=home_views.home_view(home))
     except SlackApiError as exc:
         logger.warning("views.publish for %s failed: %s", user_id, exc.response.get("error"))
     except Exception:
@@ -173,7 +173,7 @@ def open_skills_form(ack: Ack, body: dict[str, Any], context: BoltContext, clien
     ack()
     with Session(context["deps"].engine) as session:
         skills = stored_skills(session, _user(body))
-    _open(body, client, home_blocks.skills_modal(skills))
+    _open(body, client, home_views.skills_modal(skills))
 
 
 def skills_form_submitted(
@@ -186,7 +186,7 @@ def skills_form_submitted(
         ack(response_action="errors", errors={"skills": plain_echo(str(exc))})
         return
     ack()
-    note = f"Saved your skills: {home_blocks.skills_text(skills)}." if skills else "Cleared your skills."
+    note = f"Saved your skills: {home_views.skills_text(skills)}." if skills else "Cleared your skills."
     ctx.deps.run_in_background(lambda: publish_home(ctx.deps, client, ctx.user_id, notes=[note]))
 
 

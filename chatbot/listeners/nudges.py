@@ -8,11 +8,11 @@ from slack_bolt import App, Respond
 from chatbot.handlers import Deps
 from chatbot.listeners.acks import ack_only, after_ack
 from chatbot.nudges.answers import NOT_MINE, ON_IT, SNOOZE, record_answer
+from chatbot.nudges.views import NOT_MINE as NOT_MINE_ACTION
+from chatbot.nudges.views import ON_IT as ON_IT_ACTION
+from chatbot.nudges.views import OPEN, SNOOZE_1, SNOOZE_3, answered
 from chatbot.slack import blocks
 from chatbot.slack.markup import remember_markup
-from chatbot.slack.nudge_blocks import NOT_MINE as NOT_MINE_ACTION
-from chatbot.slack.nudge_blocks import ON_IT as ON_IT_ACTION
-from chatbot.slack.nudge_blocks import OPEN, SNOOZE_1, SNOOZE_3, answered
 from commands.router import Registry
 
 logger = logging.getLogger(__name__)

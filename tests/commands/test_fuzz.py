@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from chatbot.app import build_app
+from chatbot.catalog import views as catalog_views
 from chatbot.catalog.sample import load_sample
 from chatbot.db import make_engine
 from chatbot.handlers import Deps
@@ -359,7 +360,7 @@ escaped_in_json = st.characters(max_codepoint=0x1F) | st.sampled_from('"\\')  # 
     )
 )
 def test_the_next_button_value_always_fits_and_keeps_the_search_where_it_can(query: str) -> None:
-    value = blocks.next_page_value(query, 5)
+    value = catalog_views.next_page_value(query, 5)
     assert len(value) <= blocks.MAX_BUTTON_VALUE
     kept = json.loads(value)
     assert kept["o"] == 5 and query.startswith(kept["q"])

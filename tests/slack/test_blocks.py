@@ -1,6 +1,7 @@
 import pytest
 
 from chatbot.slack import blocks
+from commands import views as command_views
 
 
 @pytest.mark.parametrize(
@@ -49,5 +50,5 @@ def test_fit_keeps_a_message_within_fifty_blocks_and_says_so() -> None:
 
 
 def test_help_overview_escapes_angle_brackets_in_usage() -> None:
-    overview = blocks.help_overview([("find", "Search.", "find <what>", "find auth")])
+    overview = command_views.help_overview([("find", "Search.", "find <what>", "find auth")])
     assert "find &lt;what&gt;" in str(overview)

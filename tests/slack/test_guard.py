@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from slack_bolt import BoltResponse
 
 from chatbot.catalog.cards import ProjectCard
-from chatbot.slack.blocks import escaped, project_card_text
+from chatbot.catalog.views import project_card_text
+from chatbot.slack.blocks import escaped
 from chatbot.slack.edge import GuardedRespond, guard_response, slack_client
 from chatbot.slack.guard import guard_payload, inert_text
 from chatbot.slack.markup import channel_mention, escape, link, mention, plain_echo

@@ -3,11 +3,11 @@ from datetime import timedelta
 from typing import Any
 
 from chatbot.nudges.queries import WaitingContribution
+from chatbot.onboarding import views as home_views
 from chatbot.onboarding.checklist import progress
 from chatbot.onboarding.home import HomeData, SubscriptionLine
 from chatbot.onboarding.owners import Contact, ProjectPeople
 from chatbot.onboarding.recommend import Candidate, Recommendation
-from chatbot.slack import home_blocks
 from tests.conftest import FIXED_NOW
 from tests.slack.block_kit import assert_valid_message, assert_valid_view
 
@@ -54,7 +54,7 @@ def waiting(n: int, *, title: str = "Fix the flaky test") -> WaitingContribution
 
 
 def test_a_new_users_home_invites_them_to_set_skills_and_link_an_account() -> None:
-    view = home_blocks.home_view(
+    view = home_views.home_view(
         HomeData(user_id="U1", now=FIXED_NOW, progress=progress(()), guide_url="https://wiki.example/is")
     )
     assert_valid_view(view)
@@ -70,7 +70,7 @@ def test_a_new_users_home_invites_them_to_set_skills_and_link_an_account() -> No
 
 
 def test_a_busy_owners_home_stays_within_the_home_tab_limits() -> None:
-    view = home_blocks.home_view(
+    view = home_views.home_view(
         HomeData(
             user_id="U1",
             now=FIXED_NOW,
@@ -96,13 +96,13 @@ def test_a_busy_owners_home_stays_within_the_home_tab_limits() -> None:
     assert "and 290 more: `/innersource stale`" in text
     assert "*Digests you set up* (200)" in text
     assert "github `mona`" in text and "gitlab `mona.lisa`" in text
-    assert text.count("pick_first_issue") == home_blocks.RECOMMENDATIONS_SHOWN
+    assert text.count("pick_first_issue") == home_views.RECOMMENDATIONS_SHOWN
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text
     assert "@\u2060here" in text
 
 
 def test_a_recommended_issue_says_why_and_when_and_opens_with_one_click() -> None:
-    block = home_blocks.recommendation_block(recommendation(3), FIXED_NOW)
+    block = home_views.recommendation_block(recommendation(3), FIXED_NOW)
     text = block["text"]["text"]
     assert "<https://git.example/pay/sdk/issues/3|#3 Add retries>" in text
     assert "*Payments SDK*" in text and "good first issue" in text and "matches python" in text
@@ -112,7 +112,7 @@ def test_a_recommended_issue_says_why_and_when_and_opens_with_one_click() -> Non
 
 
 def test_the_welcome_ticks_steps_off_and_links_the_guide() -> None:
-    text, blocks = home_blocks.welcome_message(
+    text, blocks = home_views.welcome_message(
         "U1", progress(["skills"]), guide_url="https://wiki.example/is", welcome_text="Hello {user}!"
     )
     assert_valid_message(blocks)
@@ -123,12 +123,12 @@ def test_the_welcome_ticks_steps_off_and_links_the_guide() -> None:
     assert "1 of 4 done" in text
     assert "https://wiki.example/is" in shown
 
-    _, done = home_blocks.welcome_message("U1", progress(["skills", "find", "subscribe", "first_issue"]))
+    _, done = home_views.welcome_message("U1", progress(["skills", "find", "subscribe", "first_issue"]))
     assert "All four done" in rendered({"blocks": done})
 
 
 def test_the_welcome_without_checklist_only_greets() -> None:
-    text, blocks = home_blocks.welcome_message("U1", None, guide_url="wiki/innersource")  # not a link
+    text, blocks = home_views.welcome_message("U1", None, guide_url="wiki/innersource")  # not a link
     assert_valid_message(blocks)
     assert "Getting started" not in rendered({"blocks": blocks})
     assert "<@U1>" in text
@@ -136,12 +136,12 @@ def test_the_welcome_without_checklist_only_greets() -> None:
 
 def test_modals_are_valid_views() -> None:
     for view in (
-        home_blocks.skills_modal(["python", "react"]),
-        home_blocks.link_identity_modal(),
-        home_blocks.search_modal(),
+        home_views.skills_modal(["python", "react"]),
+        home_views.link_identity_modal(),
+        home_views.search_modal(),
     ):
         assert_valid_view(view)
-    initial = home_blocks.skills_modal(["python", "react"])["blocks"][0]["element"]["initial_value"]
+    initial = home_views.skills_modal(["python", "react"])["blocks"][0]["element"]["initial_value"]
     assert initial == "python, react"
 
 
@@ -158,7 +158,7 @@ def test_the_owner_answer_lists_people_by_role_with_their_slack_accounts() -> No
         chat_channel="#payments-dev",
         contribute_url="https://git.example/payments/payments-sdk/CONTRIBUTING.md",
     )
-    blocks = home_blocks.owner_blocks(people)
+    blocks = home_views.owner_blocks(people)
     assert_valid_message(blocks)
     text = rendered({"blocks": blocks})
     assert "*Trusted committers:* Mona Lisa (`mona`, <@U42>)" in text

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from chatbot.catalog import views as catalog_views
 from chatbot.nudges.queries import WaitingContribution
 from chatbot.onboarding.checklist import Progress
 from chatbot.onboarding.home import HomeData, SubscriptionLine
@@ -384,7 +385,7 @@ def owner_blocks(people: ProjectPeople) -> list[Block]:
     if not people.contacts:
         lines.append("No owners are listed for it yet; its repository's issues are the place to ask.")
     if people.chat_channel:
-        lines.append(f"*Chat:* {blocks.chat_text(people.chat_channel)}")
+        lines.append(f"*Chat:* {catalog_views.chat_text(people.chat_channel)}")
     out = [section("\n".join(lines))]
     if people.also:
         others = blocks.join_within([f"`{escaped(n, 200)}`" for n in people.also], 1000)

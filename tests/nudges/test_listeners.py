@@ -17,7 +17,7 @@ from chatbot.handlers import Deps
 from chatbot.models import Contribution, NudgeState, Project
 from chatbot.nudges.facts import load_facts, policy_config
 from chatbot.nudges.policy import decide
-from chatbot.slack.nudge_blocks import nudge_message
+from chatbot.nudges.views import nudge_message
 from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers
 from tests.fakes.slack import FakeSlack
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 from chatbot.nudges.policy import ContributionFacts, Item, Plan, ProjectFacts
 from chatbot.nudges.queries import WaitingContribution
+from chatbot.nudges.views import nudge_message, stale_listing
 from chatbot.slack.blocks import MAX_BLOCKS, MAX_BUTTON_TEXT, MAX_SECTION_TEXT
-from chatbot.slack.nudge_blocks import nudge_message, stale_listing
 
 OPENED = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 PROJECT = ProjectFacts(1, "payments/ledger", "https://git.example/payments/ledger")

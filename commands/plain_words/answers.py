@@ -8,14 +8,10 @@ from sqlmodel import Session
 from chatbot.catalog.queries import find_project_by_name
 from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.onboarding.checklist import load_progress, progress
-from chatbot.onboarding.intents import Intent
 from chatbot.onboarding.owners import people_of
 from chatbot.onboarding.recommend import recommended_issues
 from chatbot.onboarding.skills import stored_skills
-from chatbot.onboarding.welcome import mark_done
-from chatbot.slack import blocks
-from chatbot.slack.blocks import escape, escaped, link
-from chatbot.slack.home_blocks import (
+from chatbot.onboarding.views import (
     checklist_text,
     help_blocks,
     owner_blocks,
@@ -23,8 +19,12 @@ from chatbot.slack.home_blocks import (
     progress_line,
     recommendation_blocks,
 )
+from chatbot.onboarding.welcome import mark_done
+from chatbot.slack import blocks
+from chatbot.slack.blocks import escape, escaped, link
 from chatbot.slack.markup import mention
 from commands import find, skills
+from commands.plain_words.intents import Intent
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@ from typing import get_args
 
 import pytest
 
-from chatbot.onboarding.intents import Intent, IntentKind, classify
+from commands.plain_words.intents import Intent, IntentKind, classify
 
 TABLE: list[tuple[str, Intent]] = [
     # explanations

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chatbot.catalog import views as catalog_views
 from chatbot.catalog.cards import (
     Committer,
     IssueLine,
@@ -212,7 +213,7 @@ def test_escaped_fits_even_when_escaping_makes_text_longer() -> None:
 
 def test_card_shows_every_part() -> None:
     detail = make_detail(also=["x/lib-go", "x/lib-js"])
-    rendered = blocks.project_detail(detail)
+    rendered = catalog_views.project_detail(detail)
     text = json.dumps(rendered, ensure_ascii=False)
     assert rendered[0] == blocks.header("Lib")
     assert "Why you should help." in text
@@ -237,28 +238,28 @@ def test_card_shows_every_part() -> None:
 
 
 def test_activity_without_participation_says_there_is_no_commit_data() -> None:
-    rendered = blocks.project_detail(make_detail(participation=[]))
+    rendered = catalog_views.project_detail(make_detail(participation=[]))
     text = json.dumps(rendered, ensure_ascii=False)
     assert "no commit data" in text
     assert "commits over" not in text
-    assert "no commit data" in blocks.project_detail_text(make_detail(participation=[]))
+    assert "no commit data" in catalog_views.project_detail_text(make_detail(participation=[]))
 
 
 def test_one_commit_is_singular() -> None:
-    assert "1 commit over the last 12 weeks" in blocks.activity_text(
+    assert "1 commit over the last 12 weeks" in catalog_views.activity_text(
         make_detail(participation=[0] * 11 + [1])
     )
 
 
 def test_no_help_wanted_issues_is_said_plainly() -> None:
-    rendered = blocks.project_detail(make_detail(issues=[], open_issues=0))
+    rendered = catalog_views.project_detail(make_detail(issues=[], open_issues=0))
     assert "No open help-wanted or good first issues" in json.dumps(rendered)
 
 
 def test_more_issues_link_to_the_filtered_issue_list() -> None:
     issues = [IssueLine(i, f"Issue {i}", f"{REPO}/issues/{i}", ["good first issue"]) for i in range(5)]
     more = f"{REPO}/issues?q=is%3Aissue+is%3Aopen+label%3A%22good+first+issue%22"
-    rendered = blocks.project_detail(make_detail(issues=issues, open_issues=12, more_issues_url=more))
+    rendered = catalog_views.project_detail(make_detail(issues=issues, open_issues=12, more_issues_url=more))
     text = json.dumps(rendered, ensure_ascii=False)
     assert "*12 open help-wanted / good first issues*" in text
     assert text.count("• <") == 5
@@ -266,26 +267,28 @@ def test_more_issues_link_to_the_filtered_issue_list() -> None:
 
 
 def test_archived_projects_are_marked() -> None:
-    rendered = blocks.project_detail(make_detail(make_card(archived=True)))
+    rendered = catalog_views.project_detail(make_detail(make_card(archived=True)))
     assert "archived" in rendered[1]["elements"][0]["text"]
-    assert "[archived]" in blocks.project_detail_text(make_detail(make_card(archived=True)))
+    assert "[archived]" in catalog_views.project_detail_text(make_detail(make_card(archived=True)))
 
 
 def test_catalog_findings_are_shown_to_fix() -> None:
-    rendered = blocks.project_detail(make_detail(make_card(findings=["skills should be a list of text"])))
+    rendered = catalog_views.project_detail(
+        make_detail(make_card(findings=["skills should be a list of text"]))
+    )
     assert "skills should be a list of text" in json.dumps(rendered)
 
 
 def test_chat_channel_as_url_is_a_link() -> None:
     card = make_card(chat_channel="https://chat.example/room")
-    text = json.dumps(blocks.project_detail(make_detail(card)))
+    text = json.dumps(catalog_views.project_detail(make_detail(card)))
     assert "<https://chat.example/room|chat>" in text
 
 
 def test_hostile_strings_in_every_field_are_inert() -> None:
     detail = hostile_detail()
-    rendered = blocks.project_detail(detail)
-    fallback = blocks.project_detail_text(detail)
+    rendered = catalog_views.project_detail(detail)
+    fallback = catalog_views.project_detail_text(detail)
     for output in (json.dumps(rendered, ensure_ascii=False), fallback):
         for dangerous in DANGEROUS:
             assert dangerous not in output, dangerous
@@ -297,7 +300,7 @@ def test_hostile_strings_in_every_field_are_inert() -> None:
 
 def test_contribute_button_skips_urls_slack_would_refuse() -> None:
     def contribute(detail: ProjectDetail) -> list[str]:
-        rendered = blocks.project_detail(detail)
+        rendered = catalog_views.project_detail(detail)
         return [e["url"] for b in rendered if b["type"] == "actions" for e in b["elements"] if "url" in e]
 
     broken_docs = make_card(contribute_url="https://docs.example/a b")
@@ -310,7 +313,7 @@ def test_a_login_called_here_cannot_broadcast() -> None:
     detail = make_detail(
         committers=[Committer(name="Here", github="here"), Committer(name="", github="channel")]
     )
-    text = json.dumps(blocks.project_detail(detail), ensure_ascii=False)
+    text = json.dumps(catalog_views.project_detail(detail), ensure_ascii=False)
     assert "@here" not in text and "@channel" not in text
     assert "@\u2060here" in text
 
@@ -331,9 +334,9 @@ def test_huge_data_stays_within_slack_limits() -> None:
         more_issues_url=long_url,
         also=["o" * 500] * 4,
     )
-    rendered = blocks.project_detail(detail)
+    rendered = catalog_views.project_detail(detail)
     assert_within_slack_limits(rendered)
-    assert len(blocks.project_detail_text(detail)) <= blocks.MAX_FALLBACK_TEXT
+    assert len(catalog_views.project_detail_text(detail)) <= blocks.MAX_FALLBACK_TEXT
     skills = next(
         f["text"] for b in rendered for f in b.get("fields", []) if f["text"].startswith("*Skills*")
     )
@@ -348,7 +351,7 @@ def test_huge_data_stays_within_slack_limits() -> None:
 def test_hostile_data_at_size_stays_within_limits() -> None:
     detail = hostile_detail(issue_count=100)
     detail = replace(detail, skills=[HOSTILE] * 40, committers=[Committer(HOSTILE, HOSTILE)] * 40)
-    rendered = blocks.project_detail(detail)
+    rendered = catalog_views.project_detail(detail)
     assert_within_slack_limits(rendered)
     for dangerous in DANGEROUS:
         assert dangerous not in json.dumps(rendered, ensure_ascii=False)
@@ -412,7 +415,7 @@ def test_trusted_committers_keep_name_login_and_role() -> None:
         Committer("Ada Lovelace", "ada", "maintainer"),
         Committer("bob", "bob", ""),
     ]
-    text = json.dumps(blocks.project_detail(detail))
+    text = json.dumps(catalog_views.project_detail(detail))
     assert "Ada Lovelace (@ada), _maintainer_, @bob" in text
 
 
@@ -459,14 +462,14 @@ def test_only_five_issues_with_a_link_to_the_rest() -> None:
     assert [i.number for i in detail.issues] == [1, 2, 3, 4, 5]
     assert detail.open_issues == 8
     assert detail.more_issues_url == f"{REPO}/issues?q=is%3Aissue+is%3Aopen+label%3A%22good+first+issue%22"
-    text = json.dumps(blocks.project_detail(detail))
+    text = json.dumps(catalog_views.project_detail(detail))
     assert f"<{detail.more_issues_url}|and 3 more>" in text
 
 
 def test_a_hundred_issues_from_the_catalog_fit() -> None:
     issues = [make_issue(n, ["help wanted", "good first issue"]) for n in range(100)]
     project = make_project(skills=[f"skill {i}" for i in range(40)], participation=list(range(52)))
-    rendered = blocks.project_detail(detail_for(project, IssueCounts(100, 100), issues))
+    rendered = catalog_views.project_detail(detail_for(project, IssueCounts(100, 100), issues))
     assert_within_slack_limits(rendered)
     text = json.dumps(rendered)
     assert "and 95 more" in text
