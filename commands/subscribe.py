@@ -12,6 +12,7 @@ from chatbot.slack import blocks
 from commands.router import Subcommand
 from digests import views as subscription_views
 from digests.schedule import Schedule, ScheduleError, next_run, parse_subscribe, subscription_schedule
+from digests.views import SubscriptionAction
 
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 10
 MAX_SUBSCRIPTION_ID = 2**31 - 1
@@ -98,7 +99,9 @@ def subscribe_command(ctx: CommandContext, args: str) -> Reply:
             ),
             blocks.actions(
                 f"subscription:{subscription.id}",
-                blocks.action_button("Unsubscribe", "unsubscribe", str(subscription.id), style="danger"),
+                blocks.action_button(
+                    "Unsubscribe", SubscriptionAction.UNSUBSCRIBE, str(subscription.id), style="danger"
+                ),
             ),
         ],
         response_type="in_channel",
@@ -143,8 +146,8 @@ def subscriptions_command(ctx: CommandContext, args: str) -> Reply:
         lines.append(
             blocks.actions(
                 f"subscription:{sub.id}",
-                blocks.action_button("Edit", "edit_subscription", str(sub.id)),
-                blocks.action_button("Remove", "unsubscribe", str(sub.id), style="danger"),
+                blocks.action_button("Edit", SubscriptionAction.EDIT, str(sub.id)),
+                blocks.action_button("Remove", SubscriptionAction.UNSUBSCRIBE, str(sub.id), style="danger"),
             )
         )
     return Reply(text=f"{len(found)} digest subscriptions {where}.", blocks=blocks.fit(lines))

@@ -1,12 +1,21 @@
 """The subscription edit modal."""
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 from chatbot.slack.blocks import (
     Block,
     plain,
 )
+
+
+class SubscriptionAction(StrEnum):
+    """The buttons of subscription replies and listings; EDIT is also the edit form's callback id."""
+
+    UNSUBSCRIBE = "unsubscribe"
+    EDIT = "edit_subscription"
+
 
 FREQUENCY_OPTIONS = (("daily", "Daily"), ("weekly", "Weekly"), ("monthly", "Monthly"))
 WEEKDAY_OPTIONS = (
@@ -49,7 +58,7 @@ def subscription_edit_modal(
     """A modal to change one subscription; `private_metadata` carries its id."""
     return {
         "type": "modal",
-        "callback_id": "edit_subscription",
+        "callback_id": SubscriptionAction.EDIT,
         "private_metadata": str(subscription_id),
         "title": plain("Edit digest", 24),
         "submit": plain("Save", 24),

@@ -5,6 +5,7 @@ Every string that comes from a forge, a catalog file or a user is escaped before
 
 import json
 from collections.abc import Sequence
+from enum import StrEnum
 
 from chatbot.catalog.cards import Committer, IssueLine, ProjectCard, ProjectDetail, recent_weeks, sparkline
 from chatbot.slack.blocks import (
@@ -35,6 +36,15 @@ from chatbot.slack.blocks import (
 from chatbot.slack.markup import escape, is_http_url, link
 
 
+class FindAction(StrEnum):
+    """The buttons of result cards and of the project card."""
+
+    SHARE = "share_project"
+    GOOD_FIRST_ISSUES = "good_first_issues"
+    NEXT = "find_next"
+    CONTRIBUTE = "contribute"
+
+
 def project_card(card: ProjectCard, *, share: bool = True) -> list[Block]:
     title = link(card.url, one_line(card.title, MAX_HEADER_TEXT))
     description = escape(one_line(card.description, 280)) or "_No description yet._"
@@ -53,9 +63,9 @@ def project_card(card: ProjectCard, *, share: bool = True) -> list[Block]:
         people = "trusted committers: " + ", ".join(escape(n) for n in card.trusted_committers[:3])
     buttons = actions(
         f"project:{card.project_id}",
-        url_button("Contribute", card.contribute_url, "contribute") if card.contribute_url else None,
-        action_button("Good first issues", "good_first_issues", str(card.project_id)),
-        action_button("Share in channel", "share_project", str(card.project_id)) if share else None,
+        url_button("Contribute", card.contribute_url, FindAction.CONTRIBUTE) if card.contribute_url else None,
+        action_button("Good first issues", FindAction.GOOD_FIRST_ISSUES, str(card.project_id)),
+        action_button("Share in channel", FindAction.SHARE, str(card.project_id)) if share else None,
     )
     return [
         section(f"*{title}*{archived}\n{description}"),
@@ -133,7 +143,8 @@ def find_results(
     if shown_to < (total if pageable is None else min(total, pageable)):
         blocks.append(
             actions(
-                "find:more", action_button("Next 5", "find_next", next_page_value(query, shown_to, searched))
+                "find:more",
+                action_button("Next 5", FindAction.NEXT, next_page_value(query, shown_to, searched)),
             )
         )
     return fit(blocks)
@@ -285,9 +296,9 @@ def project_detail(detail: ProjectDetail) -> list[Block]:
     blocks.append(
         actions(
             f"project:{card.project_id}",
-            url_button("Contribute", contribute, "contribute") if contribute else None,
-            action_button("Good first issues", "good_first_issues", str(card.project_id)),
-            action_button("Share in channel", "share_project", str(card.project_id)),
+            url_button("Contribute", contribute, FindAction.CONTRIBUTE) if contribute else None,
+            action_button("Good first issues", FindAction.GOOD_FIRST_ISSUES, str(card.project_id)),
+            action_button("Share in channel", FindAction.SHARE, str(card.project_id)),
         )
     )
     return fit(blocks)

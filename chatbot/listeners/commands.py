@@ -11,6 +11,7 @@ from sqlmodel import Session
 from chatbot.catalog import views as catalog_views
 from chatbot.catalog.cards import card_for
 from chatbot.catalog.queries import GOOD_FIRST_ISSUE, issue_counts, open_labelled_issues
+from chatbot.catalog.views import FindAction
 from chatbot.handlers import Deps, Reply, UsageError
 from chatbot.listeners.acks import ack_only, after_ack
 from chatbot.listeners.context import command_context
@@ -21,19 +22,20 @@ from chatbot.slack.markup import plain_echo
 from commands import find
 from commands.router import Registry, dispatch
 from commands.subscribe import apply_edit, edit_modal
+from digests.views import SubscriptionAction
 
 logger = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps, registry: Registry) -> None:
     app.command("/innersource")(innersource_command)
-    app.action("share_project")(after_ack(share_project_action))
-    app.action("good_first_issues")(after_ack(good_first_issues_action))
-    app.action("find_next")(after_ack(find_next_action))
-    app.action("contribute")(ack_only)
-    app.action("unsubscribe")(after_ack(unsubscribe_action))
-    app.action("edit_subscription")(after_ack(edit_subscription_action))
-    app.view("edit_subscription")(edit_subscription_submission)
+    app.action(FindAction.SHARE)(after_ack(share_project_action))
+    app.action(FindAction.GOOD_FIRST_ISSUES)(after_ack(good_first_issues_action))
+    app.action(FindAction.NEXT)(after_ack(find_next_action))
+    app.action(FindAction.CONTRIBUTE)(ack_only)
+    app.action(SubscriptionAction.UNSUBSCRIBE)(after_ack(unsubscribe_action))
+    app.action(SubscriptionAction.EDIT)(after_ack(edit_subscription_action))
+    app.view(SubscriptionAction.EDIT)(edit_subscription_submission)
 
 
 def innersource_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:

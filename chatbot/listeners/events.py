@@ -26,6 +26,7 @@ from chatbot.nudges.identity import link_identity
 from chatbot.onboarding import views as home_views
 from chatbot.onboarding.home import load_home
 from chatbot.onboarding.skills import SkillsError, stored_skills
+from chatbot.onboarding.views import HomeAction
 from chatbot.onboarding.welcome import mark_done, send_welcome
 from chatbot.slack.markup import plain_echo
 from commands.plain_words.answers import answer
@@ -45,14 +46,14 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
     app.event("message")(after_ack(direct_message))
     app.event("app_mention")(after_ack(mention))
     app.event("app_home_opened")(after_ack(home_opened))
-    app.action(home_views.EDIT_SKILLS)(after_ack(open_skills_form))
-    app.view(home_views.EDIT_SKILLS)(skills_form_submitted)
-    app.action(home_views.LINK_IDENTITY)(after_ack(form_opener(home_views.link_identity_modal)))
-    app.view(home_views.LINK_IDENTITY)(link_form_submitted)
-    app.action(home_views.SEARCH)(after_ack(form_opener(home_views.search_modal)))
-    app.view(home_views.SEARCH)(search_form_submitted)
-    app.action(home_views.PICK_ISSUE)(after_ack(issue_picked))
-    app.action(home_views.GUIDE)(ack_only)
+    app.action(HomeAction.EDIT_SKILLS)(after_ack(open_skills_form))
+    app.view(HomeAction.EDIT_SKILLS)(skills_form_submitted)
+    app.action(HomeAction.LINK_IDENTITY)(after_ack(form_opener(home_views.link_identity_modal)))
+    app.view(HomeAction.LINK_IDENTITY)(link_form_submitted)
+    app.action(HomeAction.SEARCH)(after_ack(form_opener(home_views.search_modal)))
+    app.view(HomeAction.SEARCH)(search_form_submitted)
+    app.action(HomeAction.PICK_ISSUE)(after_ack(issue_picked))
+    app.action(HomeAction.GUIDE)(ack_only)
 
 
 # --- events ------------------------------------------------------------------------------------------

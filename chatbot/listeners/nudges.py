@@ -8,9 +8,7 @@ from slack_bolt import App, Respond
 from chatbot.handlers import Deps
 from chatbot.listeners.acks import ack_only, after_ack
 from chatbot.nudges.answers import NOT_MINE, ON_IT, SNOOZE, record_answer
-from chatbot.nudges.views import NOT_MINE as NOT_MINE_ACTION
-from chatbot.nudges.views import ON_IT as ON_IT_ACTION
-from chatbot.nudges.views import OPEN, SNOOZE_1, SNOOZE_3, answered
+from chatbot.nudges.views import NudgeAction, answered
 from chatbot.slack import blocks
 from chatbot.slack.markup import remember_markup
 from commands.router import Registry
@@ -18,10 +16,10 @@ from commands.router import Registry
 logger = logging.getLogger(__name__)
 
 ANSWERS = {
-    SNOOZE_1: (SNOOZE, 1.0),
-    SNOOZE_3: (SNOOZE, 3.0),
-    ON_IT_ACTION: (ON_IT, 0.0),
-    NOT_MINE_ACTION: (NOT_MINE, 0.0),
+    NudgeAction.SNOOZE_1: (SNOOZE, 1.0),
+    NudgeAction.SNOOZE_3: (SNOOZE, 3.0),
+    NudgeAction.ON_IT: (ON_IT, 0.0),
+    NudgeAction.NOT_MINE: (NOT_MINE, 0.0),
 }
 
 
@@ -29,7 +27,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
     def on_answer(body: dict[str, Any], respond: Respond) -> None:
         answer_nudge(deps, body, respond)
 
-    app.action(OPEN)(ack_only)
+    app.action(NudgeAction.OPEN)(ack_only)
     for action_id in ANSWERS:
         app.action(action_id)(after_ack(on_answer))
 

@@ -5,6 +5,7 @@ offers one-click answers. Forge-supplied text (titles, logins, repository names)
 """
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 from chatbot.nudges.calendar import describe_working_days
 from chatbot.nudges.policy import AUTHOR, CHANNEL, ESCALATION, Item, Plan
@@ -26,14 +27,17 @@ from chatbot.slack.blocks import (
 )
 
 MAX_ITEMS = 10  # per message; the rest are counted and pointed at `/innersource stale`
-OPEN, SNOOZE_1, SNOOZE_3, ON_IT, NOT_MINE = (
-    "nudge_open",
-    "nudge_snooze_1",
-    "nudge_snooze_3",
-    "nudge_on_it",
-    "nudge_not_mine",
-)
-ANSWER_ACTIONS = (SNOOZE_1, SNOOZE_3, ON_IT, NOT_MINE)
+
+
+class NudgeAction(StrEnum):
+    OPEN = "nudge_open"
+    SNOOZE_1 = "nudge_snooze_1"
+    SNOOZE_3 = "nudge_snooze_3"
+    ON_IT = "nudge_on_it"
+    NOT_MINE = "nudge_not_mine"
+
+
+ANSWER_ACTIONS = (NudgeAction.SNOOZE_1, NudgeAction.SNOOZE_3, NudgeAction.ON_IT, NudgeAction.NOT_MINE)
 BLOCK_PREFIX = "nudge:"
 
 _LEADS = {
@@ -86,18 +90,20 @@ def item_text(item: Item) -> str:
 
 def item_actions(item: Item, *, in_channel: bool = False) -> Block:
     cid = item.contribution.id
-    opener = url_button("Open", item.contribution.url, OPEN)
+    opener = url_button("Open", item.contribution.url, NudgeAction.OPEN)
     if item.level == AUTHOR:
         return actions(f"{BLOCK_PREFIX}{cid}", opener)
     if in_channel:
-        return actions(f"{BLOCK_PREFIX}{cid}", opener, action_button("I'm on it", ON_IT, str(cid), "primary"))
+        return actions(
+            f"{BLOCK_PREFIX}{cid}", opener, action_button("I'm on it", NudgeAction.ON_IT, str(cid), "primary")
+        )
     return actions(
         f"{BLOCK_PREFIX}{cid}",
         opener,
-        action_button("Snooze 1 day", SNOOZE_1, str(cid)),
-        action_button("Snooze 3 days", SNOOZE_3, str(cid)),
-        action_button("I'm on it", ON_IT, str(cid), "primary"),
-        action_button("Not mine", NOT_MINE, str(cid)),
+        action_button("Snooze 1 day", NudgeAction.SNOOZE_1, str(cid)),
+        action_button("Snooze 3 days", NudgeAction.SNOOZE_3, str(cid)),
+        action_button("I'm on it", NudgeAction.ON_IT, str(cid), "primary"),
+        action_button("Not mine", NudgeAction.NOT_MINE, str(cid)),
     )
 
 

@@ -6,9 +6,11 @@ project names, logins, filters, skills) goes through `blocks.escape` before it b
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from chatbot.catalog import views as catalog_views
+from chatbot.catalog.views import FindAction
 from chatbot.nudges.queries import WaitingContribution
 from chatbot.onboarding.checklist import Progress
 from chatbot.onboarding.home import HomeData, SubscriptionLine
@@ -32,14 +34,18 @@ EXAMPLES = (
     "who owns payments-sdk",
     "set my skills to go, rust",
 )
-# action ids and view callback ids, shared with the listeners in chatbot/listeners/events.py
-EDIT_SKILLS, LINK_IDENTITY, SEARCH, PICK_ISSUE, GUIDE = (
-    "home_edit_skills",
-    "home_link_identity",
-    "home_search",
-    "pick_first_issue",
-    "innersource_guide",
-)
+
+
+class HomeAction(StrEnum):
+    """Action ids (and, for the forms, view callback ids) that the Home, the welcome and the forms emit."""
+
+    EDIT_SKILLS = "home_edit_skills"
+    LINK_IDENTITY = "home_link_identity"
+    SEARCH = "home_search"
+    PICK_ISSUE = "pick_first_issue"
+    GUIDE = "innersource_guide"
+
+
 FORGE_CHOICES = (("github", "GitHub"), ("gitlab", "GitLab"), ("gitee", "Gitee"))
 
 
@@ -70,7 +76,7 @@ def recommendation_block(rec: Recommendation, now: datetime) -> Block:
     when = days_ago(issue.fresh_at, now)
     if when:
         facts.append(when)
-    button = blocks.url_button("Open", issue.url, PICK_ISSUE)
+    button = blocks.url_button("Open", issue.url, HomeAction.PICK_ISSUE)
     if button is not None:
         button["value"] = f"{issue.project_id}:{issue.number}"
     return section(f"{title}\n" + " · ".join(facts), accessory=button)
@@ -137,7 +143,7 @@ def lines_section(lines: Sequence[str]) -> Block:
 
 
 def guide_button(guide_url: str | None) -> Block | None:
-    return blocks.url_button("InnerSource guide", guide_url, GUIDE) if guide_url else None
+    return blocks.url_button("InnerSource guide", guide_url, HomeAction.GUIDE) if guide_url else None
 
 
 # --- the App Home ------------------------------------------------------------------------------------
@@ -156,8 +162,8 @@ def home_view(home: HomeData) -> dict[str, Any]:
         ),
         blocks.actions(
             "home:top",
-            blocks.action_button("Search projects", SEARCH, "search"),
-            blocks.action_button("Edit skills", EDIT_SKILLS, "skills"),
+            blocks.action_button("Search projects", HomeAction.SEARCH, "search"),
+            blocks.action_button("Edit skills", HomeAction.EDIT_SKILLS, "skills"),
             guide_button(home.guide_url),
         ),
     ]
@@ -169,7 +175,10 @@ def home_view(home: HomeData) -> dict[str, Any]:
     b.append(blocks.divider())
     skills = skills_text(home.skills) if home.skills else "_none yet_: add a few to get issues matched to you"
     b.append(
-        section(f"*Your skills:* {skills}", accessory=blocks.action_button("Edit", EDIT_SKILLS, "skills"))
+        section(
+            f"*Your skills:* {skills}",
+            accessory=blocks.action_button("Edit", HomeAction.EDIT_SKILLS, "skills"),
+        )
     )
     b.extend(recommendation_blocks(home.recommendations, home.skills, home.now))
 
@@ -220,7 +229,9 @@ def home_view(home: HomeData) -> dict[str, Any]:
         accounts = f"*Your forge accounts:* {linked}"
     else:
         accounts = "*Your forge accounts:* none linked yet"
-    b.append(section(accounts, accessory=blocks.action_button("Link an account", LINK_IDENTITY, "link")))
+    b.append(
+        section(accounts, accessory=blocks.action_button("Link an account", HomeAction.LINK_IDENTITY, "link"))
+    )
     if not home.nudges_enabled:
         b.append(blocks.context("Review reminders are off for you."))
     b.append(blocks.context(f"Updated {home.now:%Y-%m-%d %H:%M} UTC, each time you open this tab."))
@@ -295,7 +306,7 @@ def _modal(callback_id: str, title: str, submit: str, body: list[Block]) -> dict
 
 def skills_modal(skills: Sequence[str]) -> dict[str, Any]:
     return _modal(
-        EDIT_SKILLS,
+        HomeAction.EDIT_SKILLS,
         "Your skills",
         "Save",
         [
@@ -313,7 +324,7 @@ def skills_modal(skills: Sequence[str]) -> dict[str, Any]:
 def link_identity_modal() -> dict[str, Any]:
     forge_options = [{"text": blocks.plain(label), "value": value} for value, label in FORGE_CHOICES]
     return _modal(
-        LINK_IDENTITY,
+        HomeAction.LINK_IDENTITY,
         "Link a forge account",
         "Link",
         [
@@ -336,7 +347,7 @@ def link_identity_modal() -> dict[str, Any]:
 
 def search_modal() -> dict[str, Any]:
     return _modal(
-        SEARCH,
+        HomeAction.SEARCH,
         "Search projects",
         "Search",
         [
@@ -393,10 +404,10 @@ def owner_blocks(people: ProjectPeople) -> list[Block]:
     out.append(
         blocks.actions(
             f"project:{people.project_id}",
-            blocks.url_button("Contribute", people.contribute_url, "contribute")
+            blocks.url_button("Contribute", people.contribute_url, FindAction.CONTRIBUTE)
             if people.contribute_url
             else None,
-            blocks.action_button("Good first issues", "good_first_issues", str(people.project_id)),
+            blocks.action_button("Good first issues", FindAction.GOOD_FIRST_ISSUES, str(people.project_id)),
         )
     )
     return out
