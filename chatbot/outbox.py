@@ -18,19 +18,21 @@ import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import ColumnElement, Engine, and_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import Session, col, select
 
 from chatbot.db import session_scope
 from chatbot.models import DigestDelivery, Nudge, Welcome
 
 Sleep = Callable[[float], None]
+OutboxRow = DigestDelivery | Nudge | Welcome
 OutboxModel = type[DigestDelivery] | type[Nudge] | type[Welcome]
+K = TypeVar("K", int, str)
 
 SENT, SKIPPED, FAILED, PENDING = "sent", "skipped", "failed", "pending"
 STALE_PENDING = timedelta(minutes=10)
@@ -47,20 +49,68 @@ UNANSWERED = "unanswered"  # the request may have reached Slack: not resent
 _RETRY = "retry"
 _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
+# The unique key that makes each message exactly-once (a Welcome's is its primary key).
+_UNIQUE: dict[type[DigestDelivery] | type[Nudge], tuple[str, ...]] = {
+    DigestDelivery: ("subscription_id", "period_key"),
+    Nudge: ("recipient", "kind", "day_key"),
+}
 
 
 # --- owning a row ----------------------------------------------------------------------------------------
 
 
-def claim_new(engine: Engine, row: DigestDelivery | Nudge) -> int | None:
-    """Insert the pending row; None when its unique key exists already (someone else owns it)."""
+@dataclass(frozen=True)
+class Claim(Generic[K]):
+    key: K | None  # the row this process now owns (a Welcome's Slack user id); None: someone else owns it
+    resumed: bool = False  # taken over from an owner that died (or handed it over)
+
+
+@overload
+def claim(engine: Engine, row: Welcome, now: datetime, stale_after: timedelta = ...) -> Claim[str]: ...
+@overload
+def claim(
+    engine: Engine, row: DigestDelivery | Nudge, now: datetime, stale_after: timedelta = ...
+) -> Claim[int]: ...
+def claim(
+    engine: Engine, row: OutboxRow, now: datetime, stale_after: timedelta = STALE_PENDING
+) -> Claim[int] | Claim[str]:
+    """Own the message `row` stands for: record it pending, or, when its unique key exists already, take
+    that row over if it is pending and untouched for `stale_after`. Of several racers, one owns it."""
+    if isinstance(row, Welcome):
+        user_id = row.slack_user_id
+        return _claim(engine, row, lambda: user_id, lambda: user_id, now, stale_after)
+    unique = _UNIQUE[type(row)]
+    return _claim(engine, row, lambda: row.id, lambda: _existing(engine, row, unique), now, stale_after)
+
+
+def _claim(
+    engine: Engine,
+    row: OutboxRow,
+    new_key: Callable[[], K | None],
+    existing_key: Callable[[], K | None],
+    now: datetime,
+    stale_after: timedelta,
+) -> Claim[K]:
     try:
         with session_scope(engine) as session:
             session.add(row)
             session.flush()
-            return row.id
+            return Claim(new_key())
     except IntegrityError:
-        return None
+        pass
+    existing = existing_key()
+    if existing is None or not claim_stale(engine, type(row), existing, now, stale_after):
+        return Claim(None)
+    return Claim(existing, resumed=True)
+
+
+def _existing(engine: Engine, row: DigestDelivery | Nudge, unique: tuple[str, ...]) -> int | None:
+    """The id of the row holding `row`'s unique key."""
+    model = type(row)
+    with Session(engine) as session:
+        return session.exec(
+            select(model.id).where(*(getattr(model, name) == getattr(row, name) for name in unique))
+        ).first()
 
 
 def _row(model: OutboxModel, row_id: int | str) -> tuple[ColumnElement[bool], str]:

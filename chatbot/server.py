@@ -26,10 +26,12 @@ from sqlalchemy import Engine, text
 
 from chatbot.app import build_app
 from chatbot.handlers import Deps
+from chatbot.jobs import JobRegistry
+from chatbot.lease import Leader
 from chatbot.nudges.jobs import add_nudge_job
 from chatbot.onboarding.welcome import add_welcome_job
 from chatbot.outbox import RetryBudget
-from chatbot.scheduler import Leader, build_scheduler
+from chatbot.scheduler import build_scheduler
 from chatbot.settings import Settings, SettingsError
 from chatbot.slack_connection import SlackUnavailable, SocketModeLink, check_bot_token
 from chatbot.webhooks import WebhookReceiver, webhook_wsgi_headers
@@ -270,6 +272,7 @@ def build_schedules(settings: Settings, engine: Engine) -> tuple[BackgroundSched
     the digest jobs after subscriptions change."""
     leader = Leader(engine)
     scheduler = build_scheduler(settings, engine, leader)
+    jobs = JobRegistry(scheduler, leader)
     slack = digest_client(settings)
     options = DigestOptions(
         grace=timedelta(hours=settings.app.digest_grace_hours),
@@ -279,11 +282,11 @@ def build_schedules(settings: Settings, engine: Engine) -> tuple[BackgroundSched
     )
 
     def subscriptions_changed() -> None:
-        sync_digest_jobs(scheduler, engine, leader, slack, options=options)
+        sync_digest_jobs(jobs, engine, slack, options=options)
 
     subscriptions_changed()  # one job per subscription, rebuilt from the table at every start
-    add_nudge_job(scheduler, engine, leader, slack, settings)
-    add_welcome_job(scheduler, engine, leader, slack, settings)
+    add_nudge_job(jobs, engine, slack, settings)
+    add_welcome_job(jobs, engine, slack, settings)
     return scheduler, subscriptions_changed
 
 

@@ -40,7 +40,7 @@ from chatbot.outbox import (
     Progress,
     RetryBudget,
     Sleep,
-    claim_new,
+    claim,
     claim_stale,
     finish,
     post_message,
@@ -245,23 +245,10 @@ def _deliver(
     if sub.paused and not on_demand:
         return Delivered(PAUSED)
     key = on_demand_key(run_at) if on_demand else period_key(subscription_schedule(sub), run_at)
-    delivery_id = _claim_new(engine, sub, key, run_at, now)
-    if delivery_id is None:
-        with Session(engine) as session:
-            existing = session.exec(
-                select(DigestDelivery).where(
-                    col(DigestDelivery.subscription_id) == subscription_id,
-                    col(DigestDelivery.period_key) == key,
-                )
-            ).first()
-        if (
-            existing is None
-            or existing.id is None
-            or not claim_stale(engine, DigestDelivery, existing.id, now, options.stale_after)
-        ):
-            return Delivered(DUPLICATE)
-        delivery_id = existing.id
-    return _deliver_claimed(engine, client, sub, delivery_id, run_at, now=now, options=options)
+    claimed = claim(engine, _pending(sub, key, run_at, now), now, options.stale_after)
+    if claimed.key is None:
+        return Delivered(DUPLICATE)
+    return _deliver_claimed(engine, client, sub, claimed.key, run_at, now=now, options=options)
 
 
 # --- owning a delivery -------------------------------------------------------------------------------
@@ -277,10 +264,10 @@ class _Options:
     clock: Clock | None = None
 
 
-def _claim_new(engine: Engine, sub: Subscription, key: str, run_at: datetime, now: datetime) -> int | None:
-    """Insert the pending row; None when it exists already (someone else owns this delivery)."""
+def _pending(sub: Subscription, key: str, run_at: datetime, now: datetime) -> DigestDelivery:
+    """The row that claims this delivery (outbox.claim)."""
     assert sub.id is not None
-    row = DigestDelivery(
+    return DigestDelivery(
         subscription_id=sub.id,
         period_key=key,
         status=PENDING,
@@ -288,7 +275,6 @@ def _claim_new(engine: Engine, sub: Subscription, key: str, run_at: datetime, no
         channel_id=sub.channel_id,
         created_at=now,
     )
-    return claim_new(engine, row)
 
 
 def _recorded(engine: Engine, keys: set[str]) -> set[tuple[int, str]]:

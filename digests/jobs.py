@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
@@ -26,9 +25,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from chatbot.clock import Clock, utcnow
+from chatbot.jobs import JobRegistry
 from chatbot.models import Subscription
 from chatbot.outbox import DEFAULT_BUDGET, RetryBudget
-from chatbot.scheduler import Leader, leader_only
 from chatbot.settings import Settings
 from chatbot.slack.edge import slack_client
 from digests.deliver import DeliveryReport, deliver_due, deliver_one
@@ -108,9 +107,8 @@ def run_scheduled_digest(
 
 
 def sync_digest_jobs(
-    scheduler: BaseScheduler,
+    jobs: JobRegistry,
     engine: Engine,
-    leader: Leader,
     client: WebClient,
     clock: Clock = utcnow,
     options: DigestOptions | None = None,
@@ -136,43 +134,35 @@ def sync_digest_jobs(
             continue
         wanted[f"{JOB_PREFIX}{sub.id}"] = (sub.id, schedule)
 
-    for job in scheduler.get_jobs():
-        if _SUBSCRIPTION_JOB.match(job.id) and job.id not in wanted:
-            scheduler.remove_job(job.id)
+    scheduled = jobs.ids()
+    for job_id in scheduled:
+        if _SUBSCRIPTION_JOB.match(job_id) and job_id not in wanted:
+            jobs.remove(job_id)
     for job_id, (subscription_id, schedule) in wanted.items():
         trigger = DigestTrigger(schedule)
-        existing = scheduler.get_job(job_id)
+        existing = jobs.trigger(job_id)
         if existing is not None:
-            if existing.trigger == trigger:
+            if existing == trigger:
                 continue  # unchanged: keep its next fire time
             # Remove, then add: before start(), replace_existing would queue a second copy of the job.
-            scheduler.remove_job(job_id)
-        body = partial(run_scheduled_digest, engine, client, subscription_id, clock, options)
-        scheduler.add_job(
-            leader_only(leader, body),
+            jobs.remove(job_id)
+        jobs.add(
+            job_id,
             trigger,
-            id=job_id,
+            partial(run_scheduled_digest, engine, client, subscription_id, clock, options),
             name=f"digest for subscription {subscription_id}",
-            replace_existing=True,
             misfire_grace_time=int(options.grace.total_seconds()),
-            coalesce=True,
-            max_instances=1,
         )
-    if scheduler.get_job(CATCH_UP_JOB) is None:
-        _add_catch_up(scheduler, engine, leader, client, clock, options)
+    if CATCH_UP_JOB not in scheduled:
+        _add_catch_up(jobs, engine, client, clock, options)
     return sorted(wanted)
 
 
 def catch_up(
-    scheduler: BaseScheduler,
-    engine: Engine,
-    leader: Leader,
-    client: WebClient,
-    clock: Clock,
-    options: DigestOptions,
+    jobs: JobRegistry, engine: Engine, client: WebClient, clock: Clock, options: DigestOptions
 ) -> DeliveryReport:
     """Re-sync the jobs, then deliver whatever is due and not delivered (missed runs, crashed sends)."""
-    sync_digest_jobs(scheduler, engine, leader, client, clock, options)
+    sync_digest_jobs(jobs, engine, client, clock, options)
     return deliver_due(
         engine,
         client,
@@ -186,22 +176,13 @@ def catch_up(
 
 
 def _add_catch_up(
-    scheduler: BaseScheduler,
-    engine: Engine,
-    leader: Leader,
-    client: WebClient,
-    clock: Clock,
-    options: DigestOptions,
+    jobs: JobRegistry, engine: Engine, client: WebClient, clock: Clock, options: DigestOptions
 ) -> None:
-    body = partial(catch_up, scheduler, engine, leader, client, clock, options)
-    scheduler.add_job(
-        leader_only(leader, body),
+    jobs.add(
+        CATCH_UP_JOB,
         IntervalTrigger(seconds=int(CATCH_UP_EVERY.total_seconds())),
-        id=CATCH_UP_JOB,
+        partial(catch_up, jobs, engine, client, clock, options),
         name="digest catch-up",
-        replace_existing=True,
-        next_run_time=utcnow(),  # once right at start: runs missed while the app was down
+        first_run=utcnow(),  # once right at start: runs missed while the app was down
         misfire_grace_time=int(CATCH_UP_EVERY.total_seconds()),
-        coalesce=True,
-        max_instances=1,
     )

@@ -2,8 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from chatbot.lease import release, try_acquire
-from chatbot.scheduler import Leader
+from chatbot.lease import Leader, release, try_acquire
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 TTL = timedelta(seconds=60)

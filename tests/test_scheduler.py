@@ -4,7 +4,8 @@ from pathlib import Path
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
-from chatbot.scheduler import Leader, build_scheduler, leader_only
+from chatbot.lease import Leader, leader_only
+from chatbot.scheduler import build_scheduler
 from chatbot.settings import AppConfig, Settings, SourceConfig
 
 

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine, update
-from sqlmodel import Session, col, select
+from sqlmodel import col
 
 from chatbot.db import session_scope
 from chatbot.models import Nudge
 from chatbot.nudges.policy import Plan
+from chatbot.nudges.views import nudge_message
 from chatbot.outbox import (
     DEFAULT_BUDGET,
     FAILED,
@@ -29,14 +30,12 @@ from chatbot.outbox import (
     Progress,
     RetryBudget,
     Sleep,
-    claim_new,
-    claim_stale,
+    claim,
     finish,
     post_message,
     safe_error,
     touch,
 )
-from chatbot.slack.nudge_blocks import nudge_message
 
 logger = logging.getLogger(__name__)
 
@@ -112,20 +111,11 @@ def deliver_plan(
         status=PENDING,
         created_at=now,
     )
-    nudge_id = claim_new(engine, row)
-    resumed = ""
-    if nudge_id is None:
-        with Session(engine) as session:
-            existing = session.exec(
-                select(Nudge.id).where(
-                    col(Nudge.recipient) == plan.recipient,
-                    col(Nudge.kind) == plan.kind,
-                    col(Nudge.day_key) == plan.day_key,
-                )
-            ).first()
-        if existing is None or not claim_stale(engine, Nudge, existing, now, stale_after):
-            return DUPLICATE
-        nudge_id, resumed = existing, "resumed "
+    claimed = claim(engine, row, now, stale_after)
+    if claimed.key is None:
+        return DUPLICATE
+    nudge_id, resumed = claimed.key, "resumed " if claimed.resumed else ""
+    if claimed.resumed:
         with session_scope(engine) as session:
             session.exec(
                 update(Nudge).where(col(Nudge.id) == nudge_id).values(contribution_ids=plan.contribution_ids)

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -19,13 +18,13 @@ from sqlmodel import Session
 
 from chatbot.clock import Clock, utcnow
 from chatbot.db import session_scope
+from chatbot.jobs import JobRegistry
 from chatbot.nudges.calendar import describe_working_days
 from chatbot.nudges.deliver import NudgeReport, deliver_plans
 from chatbot.nudges.facts import load_facts, policy_config
 from chatbot.nudges.identity import LookupReport, SlackDirectory, apply_mapping, read_mapping
 from chatbot.nudges.policy import Decision, Item, decide
 from chatbot.outbox import Sleep
-from chatbot.scheduler import Leader, leader_only
 from chatbot.settings import Settings
 from chatbot.slack.edge import slack_client
 
@@ -80,9 +79,8 @@ def dry_run(engine: Engine, settings: Settings, *, now: datetime) -> NudgePass:
 
 
 def add_nudge_job(
-    scheduler: BaseScheduler,
+    jobs: JobRegistry,
     engine: Engine,
-    leader: Leader,
     client: WebClient,
     settings: Settings,
     clock: Clock = utcnow,
@@ -97,15 +95,12 @@ def add_nudge_job(
     def body() -> None:
         run_nudges(engine, client, settings, now=clock(), directory=directory)
 
-    scheduler.add_job(
-        leader_only(leader, body),
+    jobs.add(
+        NUDGE_JOB,
         IntervalTrigger(minutes=nudges.interval_minutes),
-        id=NUDGE_JOB,
+        body,
         name="nudges",
-        replace_existing=True,
         misfire_grace_time=nudges.interval_minutes * 60,
-        coalesce=True,
-        max_instances=1,
     )
     return True
 

@@ -11,7 +11,7 @@ does not show yet; it is cleared only by an update that showed every step done.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Literal, TypeGuard, get_args
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +44,8 @@ STEPS: tuple[StepInfo, ...] = (
     ),
     StepInfo("first_issue", "Pick a first issue", "open one of the good first issues in my Home tab"),
 )
+
+
 STEP_NAMES: tuple[Step, ...] = get_args(Step)
 
 
@@ -69,11 +71,16 @@ def load_progress(session: Session, slack_user_id: str) -> Progress | None:
     return progress(row.done_steps) if row is not None else None
 
 
+def pending_welcome(slack_user_id: str, now: datetime) -> Welcome:
+    """The row that claims this person's welcome DM (outbox.claim): whoever records it sends the DM."""
+    return Welcome(slack_user_id=slack_user_id, created_at=now, updated_at=now, claimed_at=now)
+
+
 def claim_welcome(engine: Engine, slack_user_id: str, now: datetime) -> bool:
     """Record that this person is being welcomed; False when they already were (or did a step already)."""
     try:
         with session_scope(engine) as session:
-            session.add(Welcome(slack_user_id=slack_user_id, created_at=now, updated_at=now, claimed_at=now))
+            session.add(pending_welcome(slack_user_id, now))
     except IntegrityError:
         return False
     return True
@@ -190,3 +197,7 @@ def record_step(engine: Engine, slack_user_id: str, step: Step, now: datetime) -
         except IntegrityError:  # the row was created at the same moment: go again and update it
             continue
     return None
+
+
+def is_step(name: str | None) -> TypeGuard[Step]:
+    return name in STEP_NAMES

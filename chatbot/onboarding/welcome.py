@@ -16,28 +16,30 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from chatbot.clock import Clock, utcnow
-from chatbot.handlers import Deps
+from chatbot.handlers import CommandContext, Deps, Reply
+from chatbot.jobs import JobRegistry
 from chatbot.models import Welcome
 from chatbot.onboarding.checklist import (
     Step,
-    claim_welcome,
     expire_welcomes,
     forget_update,
     give_up_welcome,
+    is_step,
     pending_updates,
+    pending_welcome,
     progress,
     record_step,
     remember_message,
     remember_update,
     unsent_welcomes,
 )
+from chatbot.onboarding.views import welcome_message
 from chatbot.outbox import (
     GAVE_UP,
     STALE_PENDING,
@@ -45,14 +47,13 @@ from chatbot.outbox import (
     RetryBudget,
     Sleep,
     call_slack,
+    claim,
     claim_stale,
     post_message,
     touch,
     without_retries,
 )
-from chatbot.scheduler import Leader, leader_only
 from chatbot.settings import Settings
-from chatbot.slack.home_blocks import welcome_message
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +81,10 @@ def send_welcome(deps: Deps, client: WebClient, user: dict[str, Any]) -> str:
     if not is_person(user):
         return "not a person"
     user_id, now = str(user["id"]), deps.clock()
-    if claim_welcome(deps.engine, user_id, now):
-        resumed = ""
-    elif claim_stale(deps.engine, Welcome, user_id, now):  # claimed before and never sent
-        resumed = "resumed: "
-    else:
+    claimed = claim(deps.engine, pending_welcome(user_id, now), now)  # or one claimed and never sent
+    if claimed.key is None:
         return "already welcomed"
+    resumed = "resumed: " if claimed.resumed else ""
     outcome = send_claimed(
         deps.engine,
         without_retries(client),
@@ -226,19 +225,13 @@ def resume_welcomes(
     return report
 
 
-def add_welcome_job(
-    scheduler: BaseScheduler, engine: Engine, leader: Leader, client: WebClient, settings: Settings
-) -> None:
-    body = partial(resume_welcomes, engine, without_retries(client), settings)
-    scheduler.add_job(
-        leader_only(leader, body),
+def add_welcome_job(jobs: JobRegistry, engine: Engine, client: WebClient, settings: Settings) -> None:
+    jobs.add(
+        WELCOME_JOB,
         IntervalTrigger(seconds=int(WELCOME_JOB_EVERY.total_seconds())),
-        id=WELCOME_JOB,
+        partial(resume_welcomes, engine, without_retries(client), settings),
         name="welcome DMs and checklist updates that Slack turned away",
-        replace_existing=True,
         misfire_grace_time=int(WELCOME_JOB_EVERY.total_seconds()),
-        coalesce=True,
-        max_instances=1,
     )
 
 
@@ -265,6 +258,13 @@ def mark_done(deps: Deps, client: WebClient | None, user_id: str, step: Step) ->
 
         deps.run_in_background(tick_off)
     return True
+
+
+def tick_off(ctx: CommandContext, reply: Reply) -> Reply:
+    """The one place a reply's checklist step is ticked off; returns the reply."""
+    if is_step(reply.step):
+        mark_done(ctx.deps, ctx.slack.client, ctx.user_id, reply.step)
+    return reply
 
 
 def update_welcome(

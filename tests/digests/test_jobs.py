@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 
 from chatbot.clock import utcnow
 from chatbot.db import session_scope
+from chatbot.jobs import JobRegistry
+from chatbot.lease import Leader
 from chatbot.models import DigestDelivery, Project, Subscription
 from chatbot.onboarding.welcome import WELCOME_JOB
-from chatbot.scheduler import Leader
 from chatbot.server import build_schedules
 from chatbot.settings import AppConfig, Settings, SettingsError, parse_app_config
 from digests.jobs import CATCH_UP_JOB, DigestTrigger, sync_digest_jobs
@@ -145,7 +146,7 @@ def test_sync_adds_replaces_and_removes_jobs(
     monthly = subscribe(engine, "C3", frequency="monthly", day_of_month=31)
     leader = Leader(engine, holder="me", clock=lambda: RUN)
 
-    ids = sync_digest_jobs(scheduler, engine, leader, client, lambda: RUN)
+    ids = sync_digest_jobs(JobRegistry(scheduler, leader), engine, client, lambda: RUN)
 
     assert ids == sorted(f"digest-{i}" for i in (weekly, daily, monthly))
     jobs = digest_jobs(scheduler)
@@ -169,7 +170,7 @@ def test_sync_adds_replaces_and_removes_jobs(
         session.delete(session.get(Subscription, weekly))
     added = subscribe(engine, "C4", frequency="daily")
 
-    ids = sync_digest_jobs(scheduler, engine, leader, client, lambda: RUN)
+    ids = sync_digest_jobs(JobRegistry(scheduler, leader), engine, client, lambda: RUN)
 
     assert ids == sorted([f"digest-{daily}", f"digest-{added}"])
     jobs = digest_jobs(scheduler)
@@ -179,7 +180,7 @@ def test_sync_adds_replaces_and_removes_jobs(
     )
     # Syncing again without changes keeps every job (and its next run time) as it is.
     before = {job_id: job.next_run_time for job_id, job in jobs.items()}
-    sync_digest_jobs(scheduler, engine, leader, client, lambda: RUN)
+    sync_digest_jobs(JobRegistry(scheduler, leader), engine, client, lambda: RUN)
     assert {job_id: job.next_run_time for job_id, job in digest_jobs(scheduler).items()} == before
     assert unchanged_next is not None
 
@@ -194,7 +195,7 @@ def test_job_bodies_run_only_on_the_leader(engine: Engine, fake_slack: FakeSlack
     try:
         for scheduler, leader in zip(schedulers, leaders, strict=True):
             scheduler.start(paused=True)
-            sync_digest_jobs(scheduler, engine, leader, client, lambda: clock[0])
+            sync_digest_jobs(JobRegistry(scheduler, leader), engine, client, lambda: clock[0])
         assert leaders[1].renew()  # replica two holds the lease
         for scheduler in schedulers:
             scheduler.get_job(f"digest-{sub_id}").func()
@@ -217,7 +218,7 @@ def test_the_catch_up_job_resyncs_and_sends_a_missed_run(
     add_project(engine)
     now = [RUN - timedelta(days=1)]
     leader = Leader(engine, holder="me", clock=lambda: now[0])
-    sync_digest_jobs(scheduler, engine, leader, client, lambda: now[0])
+    sync_digest_jobs(JobRegistry(scheduler, leader), engine, client, lambda: now[0])
     # A subscription made through another replica: this one's scheduler has not heard of it.
     sub_id = subscribe(engine, "C9")
     assert scheduler.get_job(f"digest-{sub_id}") is None
@@ -236,9 +237,8 @@ def test_a_job_firing_late_beyond_grace_sends_nothing(
     sub_id = subscribe(engine)
     add_project(engine)
     now = [RUN + timedelta(hours=13)]
-    sync_digest_jobs(
-        scheduler, engine, Leader(engine, holder="me", clock=lambda: now[0]), client, lambda: now[0]
-    )
+    leader = Leader(engine, holder="me", clock=lambda: now[0])
+    sync_digest_jobs(JobRegistry(scheduler, leader), engine, client, lambda: now[0])
     scheduler.get_job(f"digest-{sub_id}").func()
     assert fake_slack.calls("chat.postMessage") == []
 
@@ -249,12 +249,12 @@ def test_syncing_before_the_scheduler_starts_leaves_one_job_per_subscription(
     sub_id = subscribe(engine)
     scheduler = BackgroundScheduler(timezone=UTC)
     leader = Leader(engine, holder="me")
-    sync_digest_jobs(scheduler, engine, leader, client)
+    sync_digest_jobs(JobRegistry(scheduler, leader), engine, client)
     with session_scope(engine) as session:
         sub = session.get(Subscription, sub_id)
         assert sub is not None
         sub.weekday = "wed"
-    sync_digest_jobs(scheduler, engine, leader, client)
+    sync_digest_jobs(JobRegistry(scheduler, leader), engine, client)
     scheduler.start(paused=True)
     try:
         jobs = [job for job in scheduler.get_jobs() if job.id == f"digest-{sub_id}"]

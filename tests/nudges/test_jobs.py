@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 
 from chatbot.catalog.sample import load_sample, sample_document
 from chatbot.db import session_scope
+from chatbot.jobs import JobRegistry
+from chatbot.lease import Leader
 from chatbot.models import Nudge
 from chatbot.nudges.config import NudgeSettings
 from chatbot.nudges.jobs import NUDGE_JOB, add_nudge_job, describe_pass, dry_run
-from chatbot.scheduler import Leader
 from chatbot.settings import AppConfig, Settings
 from tests.conftest import BOT_TOKEN
 from tests.fakes.slack import FakeSlack
@@ -65,7 +66,7 @@ def run_job(
     """Fire the scheduled job at the clock's time, as APScheduler would."""
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url, retry_handlers=[])
     leader = Leader(sample, holder="me", clock=clock)
-    assert add_nudge_job(scheduler, sample, leader, client, settings, clock)
+    assert add_nudge_job(JobRegistry(scheduler, leader), sample, client, settings, clock)
     job = scheduler.get_job(NUDGE_JOB)
     assert job is not None and job.trigger.interval == timedelta(minutes=15)
     # The first pass comes one interval after start: a restart never sends a burst of nudges.
@@ -164,5 +165,5 @@ def test_no_job_when_nudges_are_off(
 ) -> None:
     off = replace(settings, app=AppConfig(nudges=NudgeSettings(enabled=False)))
     client = WebClient(token=BOT_TOKEN, base_url="http://127.0.0.1:9/api/")
-    assert not add_nudge_job(scheduler, sample, Leader(sample), client, off)
+    assert not add_nudge_job(JobRegistry(scheduler, Leader(sample)), sample, client, off)
     assert scheduler.get_job(NUDGE_JOB) is None
