@@ -90,6 +90,9 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     response_type: str = "ephemeral"
+    # The getting-started checklist step this reply completes (chatbot/onboarding/checklist.Step); the
+    # front end that sends the reply ticks it off (chatbot.onboarding.welcome.tick_off).
+    step: str | None = None
 
     def as_message(self) -> dict[str, Any]:
         message: dict[str, Any] = {"text": self.text, "response_type": self.response_type}

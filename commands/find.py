@@ -8,7 +8,6 @@ from chatbot.catalog.queries import issue_counts
 from chatbot.catalog.search import SearchPage, search_projects
 from chatbot.catalog.vocabulary import vocabulary_for
 from chatbot.handlers import CommandContext, Reply, UsageError
-from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks
 from commands.router import Subcommand
 
@@ -84,7 +83,7 @@ def popular_topics(session: Session) -> list[str]:
 
 def find_command(ctx: CommandContext, args: str) -> Reply:
     reply = find_page(ctx, args)
-    mark_done(ctx.deps, ctx.slack.client, ctx.user_id, "find")  # the getting-started checklist
+    reply.step = "find"
     return reply
 
 

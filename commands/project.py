@@ -3,14 +3,15 @@
 from sqlmodel import Session, col, select
 
 from chatbot.catalog import views as catalog_views
-from chatbot.catalog.cards import detail_for, is_helpable
-from chatbot.catalog.queries import find_project_by_name, issue_counts
+from chatbot.catalog.cards import card_for, detail_for, is_helpable
+from chatbot.catalog.queries import GOOD_FIRST_ISSUE, find_project_by_name, issue_counts, open_labelled_issues
 from chatbot.handlers import CommandContext, Reply, UsageError
-from chatbot.models import Issue
+from chatbot.models import Issue, Project
 from chatbot.slack import blocks
 from commands.router import Subcommand
 
 ISSUES_SHOWN = 5
+GONE = "That project is no longer in the catalog."
 QUOTES = "\"'`“”‘’«»"
 
 
@@ -57,3 +58,32 @@ SUBCOMMAND = Subcommand(
     examples=("project payments-sdk",),
     handler=project_command,
 )
+
+
+def share_reply(ctx: CommandContext, project_id: int | None) -> Reply:
+    """The result card of one project, posted in the channel by the person who pressed Share."""
+    with Session(ctx.deps.engine) as session:
+        project = session.get(Project, project_id) if project_id is not None else None
+        if project is None or project.id is None:
+            return Reply(text=GONE)
+        card = card_for(project, issue_counts(session, [project.id])[project.id])
+    shared = catalog_views.project_card(card, share=False)
+    shared.append(blocks.context(f"Shared by {blocks.mention(ctx.user_id)} with `/innersource find`"))
+    return Reply(text=catalog_views.project_card_text(card), blocks=shared, response_type="in_channel")
+
+
+def good_first_issues_reply(ctx: CommandContext, project_id: int | None) -> Reply:
+    with Session(ctx.deps.engine) as session:
+        project = session.get(Project, project_id) if project_id is not None else None
+        if project is None or project.id is None:
+            return Reply(text=GONE)
+        issues = open_labelled_issues(session, project.id, GOOD_FIRST_ISSUE)
+        title = project.title or project.name
+    if not issues:
+        text = f"{blocks.escape(title)} has no open good first issues right now."
+        return Reply(text=text, blocks=blocks.notice(text))
+    lines = [f"• {blocks.link(i.url, blocks.one_line(i.title, 150))}" for i in issues]
+    text = f"*Good first issues in {blocks.escape(title)}*\n" + "\n".join(lines)
+    return Reply(
+        text=f"Good first issues in {blocks.escape(title)}", blocks=blocks.notice(text), step="first_issue"
+    )

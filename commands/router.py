@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.handlers import CommandContext, Handler, Reply, UsageError, normalise_text
+from chatbot.onboarding.welcome import tick_off
 from chatbot.slack import blocks
 from commands import views as command_views
 
@@ -65,7 +66,7 @@ def dispatch(registry: Registry, ctx: CommandContext, text: str) -> Reply:
     if subcommand is None:
         return unknown_reply(registry, name)
     try:
-        return subcommand.handler(ctx, rest)
+        return tick_off(ctx, subcommand.handler(ctx, rest))
     except UsageError as exc:
         return Reply(
             text=f"{blocks.escape(str(exc))} Usage: {blocks.escape(subcommand.usage)}",

@@ -7,7 +7,6 @@ from sqlmodel import Session, col, select
 from chatbot.catalog.query import parse_query
 from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.models import Subscription
-from chatbot.onboarding.welcome import mark_done
 from chatbot.slack import blocks
 from commands.router import Subcommand
 from digests import views as subscription_views
@@ -88,8 +87,8 @@ def subscribe_command(ctx: CommandContext, args: str) -> Reply:
         f"The first one comes {_when(first, schedule)}."
     )
     assert subscription.id is not None
-    mark_done(ctx.deps, ctx.slack.client, ctx.user_id, "subscribe")  # the getting-started checklist
     return Reply(
+        step="subscribe",
         text=text,
         blocks=[
             blocks.section(

@@ -6,20 +6,15 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from sqlmodel import Session
 
-from chatbot.catalog import views as catalog_views
-from chatbot.catalog.cards import card_for
-from chatbot.catalog.queries import GOOD_FIRST_ISSUE, issue_counts, open_labelled_issues
 from chatbot.catalog.views import FindAction
 from chatbot.handlers import Deps, Reply, UsageError
 from chatbot.listeners.acks import ack_only, after_ack
 from chatbot.listeners.context import command_context
-from chatbot.models import Project
-from chatbot.onboarding.welcome import mark_done
+from chatbot.onboarding.welcome import tick_off
 from chatbot.slack import blocks
 from chatbot.slack.markup import plain_echo
-from commands import find
+from commands import find, project
 from commands.router import Registry, dispatch
 from commands.subscribe import apply_edit, edit_modal
 from digests.views import SubscriptionAction
@@ -46,20 +41,11 @@ def innersource_command(ack: Ack, command: dict[str, Any], context: BoltContext)
 
 def share_project_action(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
-    ctx = command_context(context, body)
-    project_id = _int_value(body)
-    with Session(ctx.deps.engine) as session:
-        project = session.get(Project, project_id) if project_id is not None else None
-        if project is None or project.id is None:
-            respond(text="That project is no longer in the catalog.", replace_original=False)
-            return
-        card = card_for(project, issue_counts(session, [project.id])[project.id])
-    shared = catalog_views.project_card(card, share=False)
-    shared.append(blocks.context(f"Shared by {blocks.mention(ctx.user_id)} with `/innersource find`"))
+    reply = project.share_reply(command_context(context, body), _int_value(body))
     respond(
-        text=catalog_views.project_card_text(card),
-        blocks=shared,
-        response_type="in_channel",
+        text=reply.text,
+        blocks=reply.blocks,
+        response_type=reply.response_type,
         replace_original=False,
         delete_original=False,
     )
@@ -68,26 +54,9 @@ def share_project_action(ack: Ack, body: dict[str, Any], respond: Respond, conte
 def good_first_issues_action(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
     ctx = command_context(context, body)
-    project_id = _int_value(body)
-    with Session(ctx.deps.engine) as session:
-        project = session.get(Project, project_id) if project_id is not None else None
-        if project is None or project.id is None:
-            respond(text="That project is no longer in the catalog.", replace_original=False)
-            return
-        issues = open_labelled_issues(session, project.id, GOOD_FIRST_ISSUE)
-        title = project.title or project.name
-    if not issues:
-        text = f"{blocks.escape(title)} has no open good first issues right now."
-        respond(text=text, blocks=blocks.notice(text), replace_original=False)
-        return
-    mark_done(ctx.deps, ctx.slack.client, ctx.user_id, "first_issue")
-    lines = [f"• {blocks.link(i.url, blocks.one_line(i.title, 150))}" for i in issues]
-    text = f"*Good first issues in {blocks.escape(title)}*\n" + "\n".join(lines)
-    respond(
-        text=f"Good first issues in {blocks.escape(title)}",
-        blocks=blocks.notice(text),
-        replace_original=False,
-    )
+    reply = project.good_first_issues_reply(ctx, _int_value(body))
+    respond(text=reply.text, blocks=reply.blocks, replace_original=False)
+    tick_off(ctx, reply)
 
 
 def find_next_action(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:

@@ -19,7 +19,7 @@ from chatbot.onboarding.views import (
     progress_line,
     recommendation_blocks,
 )
-from chatbot.onboarding.welcome import mark_done
+from chatbot.onboarding.welcome import tick_off
 from chatbot.slack import blocks
 from chatbot.slack.blocks import escape, escaped, link
 from chatbot.slack.markup import mention
@@ -59,7 +59,7 @@ HOW_TO_CONTRIBUTE = (
 def answer(intent: Intent, ctx: CommandContext) -> Reply:
     """The reply for one message; never raises (a failure becomes an apology that changes nothing)."""
     try:
-        return ANSWERS[intent.kind](intent, ctx)
+        return tick_off(ctx, ANSWERS[intent.kind](intent, ctx))
     except UsageError as exc:
         return _notice(f":information_source: {escape(str(exc))}")
     except Exception:
@@ -115,9 +115,7 @@ def _search(intent: Intent, ctx: CommandContext) -> Reply:
         return _notice(
             "What should I look for? For example “find me a python project” or “find auth library”."
         )
-    reply = find.find_page(ctx, intent.argument)
-    mark_done(ctx.deps, ctx.slack.client, ctx.user_id, "find")
-    return reply
+    return find.find_command(ctx, intent.argument)
 
 
 def _recommend(intent: Intent, ctx: CommandContext) -> Reply:
