@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 import commands
 from chatbot import listeners
+from chatbot.background import BackgroundWork
 from chatbot.handlers import Deps
 from chatbot.slack.edge import SlackApp, guard_middleware, guarded_client, slack_client
 
@@ -22,7 +23,13 @@ def build_app(deps: Deps, *, client: WebClient | None = None, local: bool = Fals
     Web API client that points nowhere reachable.
     """
     settings = deps.settings
-    executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="bolt")
+    # One pool for Bolt's listener executor and the work after acks, when the server made one.
+    background = deps.run_in_background
+    executor = (
+        background.executor
+        if isinstance(background, BackgroundWork)
+        else ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="bolt")
+    )
     if local:
         app = SlackApp(
             check_signatures=False,

@@ -25,6 +25,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 
 from chatbot.app import build_app
+from chatbot.background import BackgroundWork
 from chatbot.handlers import Deps
 from chatbot.jobs import JobRegistry
 from chatbot.lease import Leader
@@ -45,6 +46,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 WEBHOOK_PATH = "/github/webhook"
 MAX_WEBHOOK_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+DRAIN_SECONDS = 20.0  # at shutdown, how long work started after an ack may take to finish
 WORKER_RESTART_PAUSE = 1.0  # seconds; a worker that dies at once is not restarted faster than this
 
 
@@ -191,7 +193,13 @@ def run_worker(
 
     # Other workers leave schedule changes to worker 0's catch-up job (every minute), as other replicas do.
     scheduler, subscriptions_changed = build_schedules(settings, engine) if schedules else (None, None)
-    deps = Deps(engine=engine, settings=settings, on_subscriptions_changed=subscriptions_changed)
+    background = BackgroundWork(settings.threads)
+    deps = Deps(
+        engine=engine,
+        settings=settings,
+        on_subscriptions_changed=subscriptions_changed,
+        run_in_background=background,
+    )
     app = build_app(deps)
     webhook = build_webhook_receiver(settings, engine)
     stopping = threading.Event()
@@ -241,6 +249,7 @@ def run_worker(
         pass
     finally:
         stopping.set()
+        background.drain(timeout=DRAIN_SECONDS)
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         if webhook is not None:
