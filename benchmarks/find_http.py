@@ -40,8 +40,8 @@ import httpx
 from benchmarks.corpus import build_catalog, load, summary
 from benchmarks.search_latency import percentile, sample_queries
 from chatbot.db import make_engine, upgrade
-from tests.conftest import signed_headers, slash_command_body
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import signed_headers, slash_command_body
 
 BOT_TOKEN = "xoxb-bench"
 SIGNING_SECRET = "bench-signing-secret"

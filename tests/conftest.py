@@ -1,14 +1,11 @@
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -16,8 +13,9 @@ from chatbot.db import make_engine, upgrade
 from chatbot.handlers import CommandContext, Deps
 from chatbot.settings import Settings
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import SIGNING_SECRET
+from tests.sample_catalog import SampleCatalog
 
-SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PG_URL = os.environ.get("INNERSOURCE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -41,6 +39,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     upgrade(engine)
     engine.dispose()
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_catalog(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[SampleCatalog]:
+    """`sample_catalog(engine, now)`: the bundled sample as loaded at `now`, copied from a template."""
+    catalog = SampleCatalog(tmp_path_factory.mktemp("sample"), sqlite_template)
+    yield catalog
+    catalog.close()
 
 
 @pytest.fixture(scope="session")
@@ -137,41 +145,3 @@ def ctx(deps: Deps) -> CommandContext:
 def fake_slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
         yield fake
-
-
-# --- Slack requests ------------------------------------------------------------------------------
-
-
-def slash_command_body(
-    text: str, *, response_url: str, user_id: str = "U123", channel_id: str = "C123"
-) -> str:
-    return urlencode(
-        {
-            "token": "deprecated",
-            "team_id": "T123",
-            "team_domain": "acme",
-            "channel_id": channel_id,
-            "channel_name": "general",
-            "user_id": user_id,
-            "user_name": "someone",
-            "command": "/innersource",
-            "text": text,
-            "response_url": response_url,
-            "trigger_id": "1.2.3",
-            "api_app_id": "A123",
-        },
-        errors="surrogatepass",  # a lone surrogate goes out as the invalid UTF-8 a client would send
-    )
-
-
-def signed_headers(
-    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, content_type: str | None = None
-) -> dict[str, str]:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-    assert signature is not None
-    return {
-        "Content-Type": content_type or "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature,
-    }

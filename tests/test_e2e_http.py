@@ -20,8 +20,9 @@ import pytest
 
 from chatbot.catalog.sample import load_sample
 from chatbot.db import make_engine
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_command_body
+from tests.conftest import BOT_TOKEN
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command_body
 
 
 @dataclass

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import signed_headers, slash_command_body
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import signed_headers, slash_command_body
 from tests.test_e2e_http import start_app
 
 

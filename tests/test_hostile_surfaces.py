@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from chatbot.app import build_app
 from chatbot.catalog.importer import import_portal_file
-from chatbot.catalog.sample import load_sample, sample_document
+from chatbot.catalog.sample import sample_document
 from chatbot.handlers import Deps, normalise_text
 from chatbot.models import Contribution, Issue, Person, Project
 from chatbot.nudges.jobs import nudge_client, run_nudges
@@ -30,6 +30,7 @@ from digests.jobs import digest_client
 from tests.conftest import BOT_TOKEN
 from tests.fakes.slack import FakeSlack
 from tests.hostile import CORPUS, EVIL_HOST, live_markup
+from tests.sample_catalog import SampleCatalog
 from tests.slack.test_events import Workspace
 
 LOADED = datetime(2026, 11, 13, 12, 0, tzinfo=UTC)  # a Friday: by Monday contributions wait past their SLA
@@ -127,8 +128,8 @@ def hostile_portal_file(path: Path) -> Path:
 
 
 @pytest.fixture
-def hostile(sqlite_engine: Engine, tmp_path: Path) -> Engine:
-    load_sample(sqlite_engine, clock=lambda: LOADED)
+def hostile(sqlite_engine: Engine, sample_catalog: SampleCatalog, tmp_path: Path) -> Engine:
+    sample_catalog(sqlite_engine, LOADED)
     poison(sqlite_engine)
     import_portal_file(sqlite_engine, str(hostile_portal_file(tmp_path / "repos.json")))
     return sqlite_engine

@@ -18,8 +18,9 @@ from slack_sdk import WebClient
 from slack_sdk.socket_mode.builtin import SocketModeClient
 
 from chatbot.slack_connection import SocketModeLink
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import SIGNING_SECRET
 from tests.fakes.slack_socket import FakeSocketMode
 
 APP_TOKEN = "xapp-1-A0FAKE-1-test"

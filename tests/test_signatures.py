@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.conftest import SIGNING_SECRET, signed_headers, slash_command_body
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command_body
 from tests.test_e2e_http import RunningApp, start_app
 
 WEBHOOK_SECRET = "webhook-test-secret"

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from chatbot.catalog.sample import load_sample
 from chatbot.models import Project
 from chatbot.sources.base import RequestStats, SyncBatch
 from chatbot.webhooks import WebhookReceiver, repository_to_refresh, signature_is_valid
 from tests.conftest import FIXED_NOW
+from tests.sample_catalog import SampleCatalog
 
 SECRET = "webhook-secret"
 
@@ -128,8 +128,10 @@ def test_ping_and_garbage(receiver: tuple[WebhookReceiver, RecordingSource]) -> 
     )
 
 
-def test_a_deleted_repository_leaves_search_but_stays_in_history(sqlite_engine: Engine) -> None:
-    load_sample(sqlite_engine, clock=lambda: FIXED_NOW)
+def test_a_deleted_repository_leaves_search_but_stays_in_history(
+    sqlite_engine: Engine, sample_catalog: SampleCatalog
+) -> None:
+    sample_catalog(sqlite_engine, FIXED_NOW)
     with Session(sqlite_engine) as session:
         project = session.exec(select(Project)).first()
         assert project is not None

@@ -7,17 +7,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from chatbot.catalog.memory_index import build_memory_index, memory_index_for, stem
-from chatbot.catalog.sample import load_sample
 from chatbot.catalog.search import SQLITE_WEIGHTS, fts5_expression, memory_groups, search_projects
 from chatbot.db import session_scope
 from chatbot.models import Issue, Project
 from tests.conftest import FIXED_NOW
+from tests.sample_catalog import SampleCatalog
 
 
 @pytest.fixture
-def sample(sqlite_engine: Engine) -> Engine:
-    load_sample(sqlite_engine, clock=lambda: FIXED_NOW)
-    return sqlite_engine
+def sample(sqlite_engine: Engine, sample_catalog: SampleCatalog) -> Engine:
+    return sample_catalog(sqlite_engine, FIXED_NOW)
 
 
 @pytest.mark.parametrize(

@@ -4,17 +4,16 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from chatbot.catalog.sample import load_sample
 from chatbot.catalog.search import fts5_expression, search_projects, tsquery_expression
 from chatbot.db import session_scope
 from chatbot.models import Project
 from tests.conftest import FIXED_NOW
+from tests.sample_catalog import SampleCatalog
 
 
 @pytest.fixture
-def sample(engine: Engine) -> Engine:
-    load_sample(engine, clock=lambda: FIXED_NOW)
-    return engine
+def sample(engine: Engine, sample_catalog: SampleCatalog) -> Engine:
+    return sample_catalog(engine, FIXED_NOW)
 
 
 def names(engine: Engine, query: str, limit: int = 5) -> list[str]:

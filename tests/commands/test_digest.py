@@ -10,19 +10,22 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from chatbot.app import build_app
-from chatbot.catalog.sample import load_sample
 from chatbot.handlers import CommandContext, Deps
 from chatbot.models import DigestDelivery
 from chatbot.slack.gateway import SlackGateway
 from commands import build_registry
 from commands.router import dispatch
-from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers, slash_command_body
+from tests.conftest import BOT_TOKEN, FIXED_NOW
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import signed_headers, slash_command_body
+from tests.sample_catalog import SampleCatalog
 
 
 @pytest.fixture
-def here(ctx: CommandContext, engine: Engine, fake_slack: FakeSlack) -> CommandContext:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def here(
+    ctx: CommandContext, engine: Engine, fake_slack: FakeSlack, sample_catalog: SampleCatalog
+) -> CommandContext:
+    sample_catalog(engine, FIXED_NOW)
     fake_slack.add_user("U123", tz="Europe/Berlin")
     fake_slack.add_channel("C123", name="platform", members=["U123"])
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
@@ -102,8 +105,10 @@ def bolt_command(app: App, fake: FakeSlack, text: str, user: str = "U123") -> di
 
 
 @pytest.fixture
-def app(deps: Deps, engine: Engine, fake_slack: FakeSlack) -> tuple[App, list[float]]:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def app(
+    deps: Deps, engine: Engine, fake_slack: FakeSlack, sample_catalog: SampleCatalog
+) -> tuple[App, list[float]]:
+    sample_catalog(engine, FIXED_NOW)
     fake_slack.add_user("U123", tz="Europe/Berlin")
     fake_slack.add_channel("C123", name="platform", members=["U123"])
     sleeps: list[float] = []

@@ -5,18 +5,18 @@ import pytest
 from sqlalchemy import Engine
 
 from chatbot.catalog.portal import parse_repos_json
-from chatbot.catalog.sample import load_sample
 from chatbot.catalog.store import upsert_projects
 from chatbot.db import session_scope
 from chatbot.handlers import CommandContext
 from commands import build_registry
 from commands.router import dispatch
 from tests.conftest import FIXED_NOW
+from tests.sample_catalog import SampleCatalog
 
 
 @pytest.fixture
-def sample(engine: Engine) -> Engine:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def sample(engine: Engine, sample_catalog: SampleCatalog) -> Engine:
+    sample_catalog(engine, FIXED_NOW)
     return engine
 
 

@@ -21,14 +21,15 @@ from sqlalchemy import Engine
 
 from chatbot.app import build_app
 from chatbot.catalog import views as catalog_views
-from chatbot.catalog.sample import load_sample
 from chatbot.db import make_engine
 from chatbot.handlers import Deps
 from chatbot.settings import Settings
 from chatbot.slack import blocks
 from commands import build_registry
-from tests.conftest import BOT_TOKEN, FIXED_NOW, SIGNING_SECRET, signed_headers, slash_command_body
+from tests.conftest import BOT_TOKEN, FIXED_NOW
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import SIGNING_SECRET, signed_headers, slash_command_body
+from tests.sample_catalog import SampleCatalog
 from tests.slack.block_kit import assert_valid_message
 
 USER = "U0FUZZ001"
@@ -222,11 +223,13 @@ class Slack:
 
 
 @pytest.fixture(scope="module")
-def catalog_engine(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def catalog_engine(
+    sqlite_template: Path, sample_catalog: SampleCatalog, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     path = tmp_path_factory.mktemp("fuzz") / "innersource.db"
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
-    load_sample(engine, clock=lambda: FIXED_NOW)
+    sample_catalog(engine, FIXED_NOW)
     yield engine
     engine.dispose()
 

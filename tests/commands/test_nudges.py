@@ -8,7 +8,6 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from chatbot.catalog.sample import load_sample
 from chatbot.handlers import CommandContext
 from chatbot.models import ForgeIdentity, Person
 from chatbot.slack.gateway import SlackGateway
@@ -16,11 +15,14 @@ from commands import build_registry
 from commands.router import dispatch
 from tests.conftest import BOT_TOKEN, FIXED_NOW
 from tests.fakes.slack import FakeSlack
+from tests.sample_catalog import SampleCatalog
 
 
 @pytest.fixture
-def here(ctx: CommandContext, engine: Engine, fake_slack: FakeSlack) -> CommandContext:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def here(
+    ctx: CommandContext, engine: Engine, fake_slack: FakeSlack, sample_catalog: SampleCatalog
+) -> CommandContext:
+    sample_catalog(engine, FIXED_NOW)
     fake_slack.add_user("U123", tz="Europe/Berlin")
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
     return replace(ctx, slack=SlackGateway(client))

@@ -8,7 +8,6 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from chatbot.catalog.portal import parse_repos_json
-from chatbot.catalog.sample import load_sample
 from chatbot.catalog.store import upsert_projects
 from chatbot.db import session_scope
 from chatbot.handlers import CommandContext, Reply
@@ -16,6 +15,7 @@ from chatbot.models import Issue, Project
 from commands import build_registry
 from commands.router import dispatch
 from tests.conftest import FIXED_NOW
+from tests.sample_catalog import SampleCatalog
 
 HOSTILE = "<!channel> @here <@U123> <https://evil.example|click here>"
 DANGEROUS = ("<!channel>", "<!here>", "<@U123>", "<https://evil.example", "@here")
@@ -23,8 +23,8 @@ SPARK = set("▁▂▃▄▅▆▇█")
 
 
 @pytest.fixture
-def sample(engine: Engine) -> Engine:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def sample(engine: Engine, sample_catalog: SampleCatalog) -> Engine:
+    sample_catalog(engine, FIXED_NOW)
     return engine
 
 

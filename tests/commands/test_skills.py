@@ -4,13 +4,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from chatbot.catalog.sample import load_sample
 from chatbot.handlers import CommandContext
 from chatbot.onboarding.checklist import load_progress
 from chatbot.onboarding.skills import parse_skills, stored_skills
 from commands import build_registry
 from commands.router import dispatch
 from tests.conftest import FIXED_NOW
+from tests.sample_catalog import SampleCatalog
 
 
 def run(ctx: CommandContext, text: str) -> str:
@@ -38,8 +38,8 @@ def test_skills_are_normalised(typed: str, stored: list[str]) -> None:
     assert parse_skills(typed) == stored
 
 
-def test_set_show_and_clear(ctx: CommandContext, engine: Engine) -> None:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def test_set_show_and_clear(ctx: CommandContext, engine: Engine, sample_catalog: SampleCatalog) -> None:
+    sample_catalog(engine, FIXED_NOW)
     assert "haven't told me your skills" in run(ctx, "skills")
     saved = run(ctx, "skills Python, Java")
     assert "Saved your skills: `python`, `java`" in saved

@@ -200,7 +200,7 @@ def test_the_edit_button_opens_the_form_through_the_app(
     from slack_bolt import BoltRequest
 
     from chatbot.app import build_app
-    from tests.conftest import signed_headers
+    from tests.fakes.slack_requests import signed_headers
 
     run(here, "subscribe")
     (sub,) = stored(engine)

@@ -6,11 +6,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from chatbot.catalog.queries import normalise_label
-from chatbot.catalog.sample import load_sample
 from chatbot.db import session_scope
 from chatbot.models import Contribution, ForgeIdentity, Issue, Person, Project, ProjectOwner
 from digests.compose import Digest, compose_digest, fts5_words, tsquery_words
 from tests.conftest import FIXED_NOW
+from tests.sample_catalog import SampleCatalog
 
 UNTIL = FIXED_NOW
 SINCE = FIXED_NOW - timedelta(days=7)
@@ -82,8 +82,8 @@ def issue_numbers(digest: Digest) -> list[int]:
 # --- on the bundled sample -----------------------------------------------------------------------
 
 
-def test_the_sample_has_a_week_of_news(engine: Engine) -> None:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def test_the_sample_has_a_week_of_news(engine: Engine, sample_catalog: SampleCatalog) -> None:
+    sample_catalog(engine, FIXED_NOW)
 
     digest = compose(engine, with_stats=True)
 
@@ -98,8 +98,8 @@ def test_the_sample_has_a_week_of_news(engine: Engine) -> None:
     assert digest.contribution_stats is not None
 
 
-def test_the_sample_filtered_by_language(engine: Engine) -> None:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def test_the_sample_filtered_by_language(engine: Engine, sample_catalog: SampleCatalog) -> None:
+    sample_catalog(engine, FIXED_NOW)
     month = FIXED_NOW - timedelta(days=30)
 
     everything = compose(engine, since=month, per_section=50)

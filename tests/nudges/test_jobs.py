@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from chatbot.catalog.sample import load_sample, sample_document
+from chatbot.catalog.sample import sample_document
 from chatbot.db import session_scope
 from chatbot.jobs import JobRegistry
 from chatbot.lease import Leader
@@ -22,6 +22,7 @@ from chatbot.nudges.jobs import NUDGE_JOB, add_nudge_job, describe_pass, dry_run
 from chatbot.settings import AppConfig, Settings
 from tests.conftest import BOT_TOKEN
 from tests.fakes.slack import FakeSlack
+from tests.sample_catalog import SampleCatalog
 
 LOADED = datetime(2026, 11, 13, 12, 0, tzinfo=UTC)  # the sample's newest day: a Friday
 SATURDAY = datetime(2026, 11, 14, 10, 0, tzinfo=UTC)
@@ -45,8 +46,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def sample(engine: Engine, fake_slack: FakeSlack) -> Engine:
-    load_sample(engine, clock=lambda: LOADED)
+def sample(engine: Engine, fake_slack: FakeSlack, sample_catalog: SampleCatalog) -> Engine:
+    sample_catalog(engine, LOADED)
     fake_slack.add_channel("C0OBSERVE", name="observability")
     return engine
 

@@ -12,21 +12,22 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from chatbot.app import build_app
-from chatbot.catalog.sample import load_sample
 from chatbot.handlers import Deps
 from chatbot.models import Contribution, NudgeState, Project
 from chatbot.nudges.facts import load_facts, policy_config
 from chatbot.nudges.policy import decide
 from chatbot.nudges.views import nudge_message
-from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers
+from tests.conftest import BOT_TOKEN, FIXED_NOW
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import signed_headers
+from tests.sample_catalog import SampleCatalog
 
 PRIYA = "U0NW00001"  # a trusted committer of identity/scim-sync, in Berlin
 
 
 @pytest.fixture
-def app(deps: Deps, engine: Engine, fake_slack: FakeSlack) -> App:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def app(deps: Deps, engine: Engine, fake_slack: FakeSlack, sample_catalog: SampleCatalog) -> App:
+    sample_catalog(engine, FIXED_NOW)
     return build_app(deps, client=WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url))
 
 

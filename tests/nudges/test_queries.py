@@ -5,18 +5,20 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from chatbot.catalog.sample import load_sample
 from chatbot.db import session_scope
 from chatbot.models import NudgeState, Project
 from chatbot.nudges.queries import contributions_waiting_on, stale_contributions
 from chatbot.settings import Settings
 from tests.conftest import FIXED_NOW
+from tests.sample_catalog import SampleCatalog
 
 NOW = FIXED_NOW + timedelta(days=1)  # Tuesday
 
 
-def test_what_waits_on_a_trusted_committer(engine: Engine, settings: Settings) -> None:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def test_what_waits_on_a_trusted_committer(
+    engine: Engine, settings: Settings, sample_catalog: SampleCatalog
+) -> None:
+    sample_catalog(engine, FIXED_NOW)
     with Session(engine) as session:
         tomas = contributions_waiting_on(session, "U0NW00002", now=NOW, settings=settings)
         nobody = contributions_waiting_on(session, "U0NOBODY", now=NOW, settings=settings)
@@ -31,8 +33,10 @@ def test_what_waits_on_a_trusted_committer(engine: Engine, settings: Settings) -
     assert nobody == []
 
 
-def test_not_mine_leaves_that_persons_list(engine: Engine, settings: Settings) -> None:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def test_not_mine_leaves_that_persons_list(
+    engine: Engine, settings: Settings, sample_catalog: SampleCatalog
+) -> None:
+    sample_catalog(engine, FIXED_NOW)
     with Session(engine) as session:
         [first, *_] = contributions_waiting_on(session, "U0NW00002", now=NOW, settings=settings)
     with session_scope(engine) as session:
@@ -44,8 +48,10 @@ def test_not_mine_leaves_that_persons_list(engine: Engine, settings: Settings) -
     assert [w.number for w in left] == [293]
 
 
-def test_a_projects_own_review_goal_comes_from_innersource_json(engine: Engine, settings: Settings) -> None:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def test_a_projects_own_review_goal_comes_from_innersource_json(
+    engine: Engine, settings: Settings, sample_catalog: SampleCatalog
+) -> None:
+    sample_catalog(engine, FIXED_NOW)
     with Session(engine) as session:
         sla = session.exec(
             select(Project.review_sla_days).where(col(Project.full_name) == "platform/terraform-modules")

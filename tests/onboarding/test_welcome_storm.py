@@ -21,8 +21,9 @@ from chatbot.handlers import Deps
 from chatbot.models import Welcome
 from chatbot.onboarding.checklist import claim_welcome
 from chatbot.onboarding.welcome import WelcomePass, mark_done, resume_welcomes
-from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers
+from tests.conftest import BOT_TOKEN, FIXED_NOW
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import signed_headers
 
 NEWCOMER = "UNEW00001"
 EVENT_IDS = count(1)

@@ -12,11 +12,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from chatbot.app import build_app
-from chatbot.catalog.sample import load_sample
 from chatbot.handlers import Deps
 from chatbot.models import Project
-from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers
+from tests.conftest import BOT_TOKEN, FIXED_NOW
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack_requests import signed_headers
+from tests.sample_catalog import SampleCatalog
 
 
 def signed(body: str) -> dict[str, str | Sequence[str]]:
@@ -24,9 +25,9 @@ def signed(body: str) -> dict[str, str | Sequence[str]]:
 
 
 def test_a_button_is_acknowledged_before_its_work_runs(
-    deps: Deps, engine: Engine, fake_slack: FakeSlack
+    deps: Deps, engine: Engine, fake_slack: FakeSlack, sample_catalog: SampleCatalog
 ) -> None:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+    sample_catalog(engine, FIXED_NOW)
     later: list[Callable[[], None]] = []
     deferred = dataclasses.replace(deps, run_in_background=later.append)
     app = build_app(deferred, client=WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url))
@@ -57,9 +58,9 @@ def test_a_button_is_acknowledged_before_its_work_runs(
 
 
 def test_a_slash_command_answers_in_its_acknowledgement(
-    deps: Deps, engine: Engine, fake_slack: FakeSlack
+    deps: Deps, engine: Engine, fake_slack: FakeSlack, sample_catalog: SampleCatalog
 ) -> None:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+    sample_catalog(engine, FIXED_NOW)
     app = build_app(deps, client=WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url))
     body = urlencode(
         {

@@ -18,13 +18,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from chatbot.app import build_app
-from chatbot.catalog.sample import load_sample
 from chatbot.handlers import Deps
 from chatbot.models import Welcome
 from chatbot.onboarding.config import OnboardingSettings
 from chatbot.onboarding.skills import stored_skills
-from tests.conftest import BOT_TOKEN, FIXED_NOW, signed_headers, slash_command_body
+from tests.conftest import BOT_TOKEN, FIXED_NOW
 from tests.fakes.slack import BOT_ID, BOT_USER_ID, FakeSlack
+from tests.fakes.slack_requests import signed_headers, slash_command_body
+from tests.sample_catalog import SampleCatalog
 from tests.slack.block_kit import assert_valid_message, assert_valid_view
 
 NEWCOMER = "UNEW00001"
@@ -102,8 +103,8 @@ class Workspace:
 
 
 @pytest.fixture
-def catalog(engine: Engine) -> Engine:
-    load_sample(engine, clock=lambda: FIXED_NOW)
+def catalog(engine: Engine, sample_catalog: SampleCatalog) -> Engine:
+    sample_catalog(engine, FIXED_NOW)
     return engine
 
 
