@@ -11,6 +11,13 @@ contributions; sorted by activity score, highest first; archived projects left o
 Exits non-zero when a target is missed: precision@5 at least 0.8, and at least 0.2 above the baseline.
 P@5 counts relevant projects among the first five, out of min(5, relevant projects in the catalog);
 MRR is the mean of 1/rank of the first relevant project within the first ten (0 if none).
+
+With --relevance-dev, it measures instead on the real catalog and queries of ../shared/data/relevance-dev/
+(benchmarks/relevance_dev.py): the `find` command (first page and "Next 5") against that folder's BM25,
+scored by its score.py, with the targets of issue 14:
+
+    .venv/bin/python benchmarks/search_quality.py --relevance-dev [DIR] [--database-url postgresql+psycopg://...]
+        [--show-misses] [--json FILE|-] [--no-fail]
 """
 
 import argparse
@@ -26,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import Session, col, select
 
+from benchmarks import relevance_dev
 from benchmarks.corpus import Catalog, build_catalog, load, summary
 from benchmarks.relevance import QUERIES, RelevanceQuery, check, relevant_keys
 from chatbot.catalog.search import search_projects
@@ -62,7 +70,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--verbose", action="store_true", help="print every query with both top fives")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even when a target is missed")
+    dev = parser.add_argument_group("relevance-dev mode")
+    dev.add_argument(
+        "--relevance-dev",
+        nargs="?",
+        const=relevance_dev.DEFAULT_FOLDER,
+        type=Path,
+        metavar="DIR",
+        help=f"measure on that data set instead (default {relevance_dev.DEFAULT_FOLDER})",
+    )
+    dev.add_argument("--database-url", help="also import into a fresh schema of this PostgreSQL database")
+    dev.add_argument("--show-misses", action="store_true", help="print each query below a target")
+    dev.add_argument("--json", metavar="FILE", help="write scores and rankings as JSON (- for stdout)")
     args = parser.parse_args(argv)
+    if args.relevance_dev is not None:
+        return relevance_dev.run(
+            args.relevance_dev,
+            database_url=args.database_url,
+            show_misses=args.show_misses,
+            json_path=args.json,
+            no_fail=args.no_fail,
+        )
+    if args.database_url or args.show_misses or args.json:
+        parser.error("--database-url, --show-misses and --json go with --relevance-dev")
 
     problems = check()
     if problems:
@@ -205,5 +235,5 @@ def top_five(judged: Judged, relevant: set[str], archetype: dict[str, str]) -> s
 if __name__ == "__main__":
     started = time.perf_counter()
     code = main()
-    print(f"\n({time.perf_counter() - started:.0f}s)")
+    print(f"\n({time.perf_counter() - started:.0f}s)", file=sys.stderr)
     sys.exit(code)
