@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from functools import partial
 
 import pytest
 
@@ -24,7 +25,7 @@ def test_at_most_workers_run_at_once_and_all_finish_on_drain() -> None:
             finished.append(n)
 
     for n in range(6):
-        pool(lambda n=n: task(n))
+        pool(partial(task, n))
     assert pool.pending == 6
     release.set()
     assert pool.drain(timeout=10) is True
