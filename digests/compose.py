@@ -17,7 +17,7 @@ nobody is assigned to come before assigned ones. Archived and removed projects n
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,9 +27,9 @@ from sqlmodel import Session, col, select
 
 from chatbot.catalog.activity import ACTIVITY_BANDS, activity_band
 from chatbot.catalog.cards import readable_name
+from chatbot.catalog.filters import Conditions, filter_conditions, has_label, visible
 from chatbot.catalog.queries import GOOD_FIRST_ISSUE, HELP_WANTED, normalise_label
 from chatbot.catalog.query import SearchQuery, parse_query
-from chatbot.catalog.search import like_escape
 from chatbot.models import Issue, Project, UTCDateTime
 
 HELPABLE = (HELP_WANTED, GOOD_FIRST_ISSUE)
@@ -46,10 +46,6 @@ ACTIVITY_RANK = (
     + " ELSE 0 END"
 )
 ISSUE_SINCE = "coalesce(i.labeled_at, i.first_seen_at)"  # when it became news
-# `NOT p.archived` rather than `p.archived = false`: an equality on the low-selectivity archived index
-# would tempt SQLite's planner away from the first_seen_at range.
-VISIBLE = ("p.removed_at IS NULL", "NOT p.archived")
-ESCAPE = "ESCAPE '\\'"  # LIKE patterns escape % and _ with a backslash (SQLite and PostgreSQL alike)
 
 
 @dataclass(frozen=True)
@@ -132,12 +128,12 @@ def compose_digest(
         raise ValueError("per_section must not be negative")
     postgres = session.get_bind().dialect.name == "postgresql"
     query = parse_query(filters)
-    where, params = project_filters(query, postgres=postgres)
-    params = {**params, "since": start, "until": end}
+    conditions = project_filters(query, postgres=postgres)
+    params = {**conditions.params, "since": start, "until": end}
 
-    project_ids, project_total = _page(session, _new_projects(where), per_section, params)
+    project_ids, project_total = _page(session, _new_projects(conditions.where), per_section, params)
     # has: is asked of each issue itself, which implies its project has one.
-    issue_where, _ = project_filters(dataclasses.replace(query, labels=[]), postgres=postgres)
+    issue_where = project_filters(dataclasses.replace(query, labels=[]), postgres=postgres).where
     issue_rows = _new_issues(query, issue_where, postgres=postgres)
     issue_ids, issue_total = _page(session, issue_rows, per_section, params)
     stats = (
@@ -157,52 +153,24 @@ def compose_digest(
     )
 
 
-def project_filters(query: SearchQuery, *, postgres: bool) -> tuple[list[str], dict[str, Any]]:
+def project_filters(query: SearchQuery, *, postgres: bool) -> Conditions:
     """SQL conditions on `project p` for a parsed find query, with their parameters.
 
-    find's filters (chatbot/catalog/search.py) with these differences: archived and removed projects are
-    always left out, `is:` and `sort:` do not apply, labels are normalised, and the words are strict (see
-    the module docstring).
-    """
-    where, params = _matching(query, postgres=postgres)
-    return [*VISIBLE, *where], params
+    find's filters (chatbot.catalog.filters), except that archived and removed projects are always left
+    out (`is:` and `sort:` do not apply), and the words are strict (see the module docstring)."""
+    return visible(include_archived=False, range_first=True) + _matching(query, postgres=postgres)
 
 
-def _matching(
-    query: SearchQuery, *, postgres: bool, many_rows: bool = False
-) -> tuple[list[str], dict[str, Any]]:
-    """The conditions the filters and words add, if any.
-
-    `many_rows`: the conditions will be checked for many rows (every pull request of the period), so has:
-    is checked against the set of projects with such issues, built once, rather than per row."""
-    where: list[str] = []
-    params: dict[str, Any] = {}
-    if query.languages:
-        where.append("lower(coalesce(p.language, '')) IN :f_languages")
-        params["f_languages"] = tuple(query.languages)
-    if query.orgs:
-        where.append("lower(p.owner_login) IN :f_orgs")
-        params["f_orgs"] = tuple(query.orgs)
-    if query.sources:
-        # `|| ''`: the source index has a handful of values; scanning it is slower than the window.
-        where.append("p.source || '' IN :f_sources")
-        params["f_sources"] = tuple(query.sources)
-    for i, topic in enumerate(query.topics):
-        where.append(f"CAST(p.topics AS TEXT) {_like(postgres)} :f_topic{i} {ESCAPE}")
-        params[f"f_topic{i}"] = f'%"{like_escape(topic)}"%'
-    for label in query.labels:
-        has = f"li.state = 'open' AND {_has_label('li', label, postgres)}"
-        if many_rows:
-            where.append(f"p.id IN (SELECT li.project_id FROM issue li WHERE {has})")
-        else:
-            where.append(f"EXISTS (SELECT 1 FROM issue li WHERE li.project_id = p.id AND {has})")
+def _matching(query: SearchQuery, *, postgres: bool, many_rows: bool = False) -> Conditions:
+    """The conditions the filters and words add, if any."""
+    filters = filter_conditions(query, postgres=postgres, range_first=True, many_rows=many_rows)
     if query.terms and postgres:
-        where.append("p.search_vector @@ to_tsquery('english', :f_words)")
-        params["f_words"] = tsquery_words(query.terms)
-    elif query.terms:
-        where.append("p.id IN (SELECT rowid FROM project_fts WHERE project_fts MATCH :f_words)")
-        params["f_words"] = fts5_words(query.terms)
-    return where, params
+        words = "p.search_vector @@ to_tsquery('english', :f_words)"
+        return filters + Conditions((words,), {"f_words": tsquery_words(query.terms)})
+    if query.terms:
+        words = "p.id IN (SELECT rowid FROM project_fts WHERE project_fts MATCH :f_words)"
+        return filters + Conditions((words,), {"f_words": fts5_words(query.terms)})
+    return filters
 
 
 def fts5_words(terms: Sequence[str]) -> str:
@@ -254,9 +222,9 @@ def _new_issues(query: SearchQuery, where: Sequence[str], *, postgres: bool) -> 
 
     There is no index on labeled_at, so this scans the issue table; the cheap conditions come first."""
     if query.labels:  # has:a has:b asks for both, as find does
-        labels = " AND ".join(_has_label("i", label, postgres) for label in query.labels)
+        labels = " AND ".join(has_label("i", label, postgres=postgres) for label in query.labels)
     else:
-        labels = " OR ".join(_has_label("i", label, postgres) for label in HELPABLE)
+        labels = " OR ".join(has_label("i", label, postgres=postgres) for label in HELPABLE)
     window = f"{ISSUE_SINCE} >= :since AND {ISSUE_SINCE} < :until"
     assigned = "CASE WHEN length(CAST(i.assignees AS TEXT)) > 2 THEN 1 ELSE 0 END"  # "[]" is nobody
     return _Rows(
@@ -273,21 +241,7 @@ def _new_issues(query: SearchQuery, where: Sequence[str], *, postgres: bool) -> 
     )
 
 
-def _has_label(alias: str, label: str, postgres: bool) -> str:
-    """The labels of that issue include this one, in any case, with "-", "_" or " " between its words.
-
-    The JSON text is matched directly: a LIKE "_" matches any one character, and SQLite's LIKE ignores
-    case. Only our own constant label names get here (has: values are mapped by parse_query)."""
-    name = normalise_label(label)
-    assert re.fullmatch(r"[a-z ]+", name), name
-    return f"""CAST({alias}.labels AS TEXT) {_like(postgres)} '%"{name.replace(" ", "_")}"%'"""
-
-
-def _like(postgres: bool) -> str:
-    return "ILIKE" if postgres else "LIKE"
-
-
-def _page(session: Session, rows: _Rows, limit: int, params: dict[str, Any]) -> tuple[list[int], int]:
+def _page(session: Session, rows: _Rows, limit: int, params: Mapping[str, Any]) -> tuple[list[int], int]:
     """The first `limit` ids in order and how many rows match in all, in one query.
 
     The matching rows are materialised once with their ranking keys, then counted and ranked: cheaper
@@ -301,10 +255,11 @@ def _page(session: Session, rows: _Rows, limit: int, params: dict[str, Any]) -> 
     )
     sql = (
         f"WITH matched AS MATERIALIZED (SELECT {rows.id_column} AS id, {keys} {rows.from_where})"
-        f" SELECT id, (SELECT count(*) FROM matched) FROM matched ORDER BY {order} LIMIT {int(limit)}"
+        " SELECT id, (SELECT count(*) FROM matched) AS total"
+        f" FROM matched ORDER BY {order} LIMIT {int(limit)}"
     )
     found = session.execute(_bind(sql, params), params).all()
-    return [int(r[0]) for r in found], int(found[0][1]) if found else 0
+    return [int(r.id) for r in found], int(found[0].total) if found else 0
 
 
 def _load_projects(session: Session, ids: list[int]) -> list[DigestProject]:
@@ -369,8 +324,9 @@ def _contribution_stats(
 
     Pull requests to archived and removed projects count as well (they were opened and answered all the
     same), so without filters the project table is only read for authors the directory puts in a team."""
-    where, params = _matching(query, postgres=postgres, many_rows=True)
-    params = {**params, "since": since, "until": until}
+    conditions = _matching(query, postgres=postgres, many_rows=True)
+    where = conditions.where
+    params = {**conditions.params, "since": since, "until": until}
     opened = "c.created_at >= :since AND c.created_at < :until"
     closed = "c.state <> 'open' AND c.closed_at >= :since AND c.closed_at < :until"
     if postgres:
@@ -418,7 +374,7 @@ def _contribution_stats(
     )
 
 
-def _bind(sql: str, params: dict[str, Any]) -> TextClause:
+def _bind(sql: str, params: Mapping[str, Any]) -> TextClause:
     bound: list[BindParameter[Any]] = []
     for key, value in params.items():
         if isinstance(value, tuple):

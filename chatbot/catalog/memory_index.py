@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from chatbot.catalog.filters import label_pattern
 from chatbot.catalog.rebuilds import Builds
 from chatbot.catalog.synonyms import GROUPS
 
@@ -45,8 +46,9 @@ BACKGROUND_BUILD_ABOVE_SECONDS = 0.5  # a slower build is redone in the backgrou
 REBUILD_INTERVAL_SECONDS = 30.0  # ... and at most this often
 
 FACETS = ("language", "owner", "source")
-# `has:` labels (search._filters: a label as written or with a dash for its spaces, any case).
+# `has:` labels, tested on the labels' JSON text as filters.has_label's SQL tests it.
 LABEL_BITS = {"help wanted": 1, "good first issue": 2}
+LABEL_PATTERNS = {label: label_pattern(label) for label in LABEL_BITS}
 
 IdArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float32]
@@ -81,8 +83,8 @@ class MemoryIndex:
     present: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))  # not removed
     activity: FloatArray = field(default_factory=lambda: NO_SCORES)  # activity_score per project id
     labels: BitsArray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))  # open issues: LABEL_BITS
-    # What the other filters test, per project id (search._filters, exactly): a code for lower(language),
-    # lower(owner_login) and source, and the projects under each lower-cased topic.
+    # What the other filters test, per project id (filters.filter_conditions, exactly): a code for
+    # lower(language), lower(owner_login) and source, and the projects under each lower-cased topic.
     facets: dict[str, tuple[dict[str, int], IdArray]] = field(default_factory=dict)
     topics: dict[str, IdArray] = field(default_factory=dict)
     # Where each multi-word synonym is found as a phrase (words in a row), by its stems.
@@ -347,8 +349,8 @@ def _strings(stored: object) -> list[str]:
 
 
 def _label_bits(stored: object) -> int:
-    names = {v.lower() for v in _strings(stored)}
-    return sum(bit for label, bit in LABEL_BITS.items() if {label, label.replace(" ", "-")} & names)
+    text = stored if isinstance(stored, str) else json.dumps(stored)
+    return sum(bit for label, bit in LABEL_BITS.items() if LABEL_PATTERNS[label].search(text))
 
 
 # --- the copy per database ----------------------------------------------------------------------

@@ -7,18 +7,20 @@ a mild boost for activity. A query with no match is retried with typos corrected
 own vocabulary. Archived and removed projects are left out unless `is:archived` is asked for.
 """
 
+import dataclasses
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlmodel import Session, col, select
 
+from chatbot.catalog.filters import Conditions, filter_conditions, visible
 from chatbot.catalog.memory_index import Match, MemoryIndex, Phrase, memory_index_for
 from chatbot.catalog.query import SearchQuery, parse_query
 from chatbot.catalog.synonyms import expand
@@ -39,8 +41,7 @@ SORT_COLUMNS = {
     "name": "lower(coalesce(nullif(p.title, ''), p.name)) ASC",
 }
 TSQUERY_WORD = re.compile(r"[a-z0-9]+")
-Where = list[str]
-Params = dict[str, Any]
+Params = Mapping[str, Any]
 
 
 @dataclass
@@ -55,6 +56,62 @@ class SearchPage:
     ranked: int = 0  # how many results can be paged through (at most RERANK_LIMIT)
 
 
+class Ranked(NamedTuple):
+    """A matching project with what ranking reads: a row of a backend's SELECT (see _select_list)."""
+
+    id: int
+    relevance: float  # higher is better
+    activity: float
+    stars: int | None
+    created_at: datetime | str | None  # SQLite's text in a text() query
+    name: str | None  # the title, else the name
+    # SQLite: name, title and topics in lower case, for the typed-word boost
+    name_lower: str | None = None
+    title_lower: str | None = None
+    topics_lower: str | None = None
+
+
+COLUMNS = {  # Ranked's fields but relevance, as SQL on `project p`
+    "id": "p.id",
+    "activity": "p.activity_score",
+    "stars": "p.stars",
+    "created_at": "p.created_at",
+    "name": "coalesce(nullif(p.title, ''), p.name)",
+    "name_lower": "lower(p.name)",
+    "title_lower": "lower(p.title)",
+    "topics_lower": "lower(CAST(p.topics AS TEXT))",
+}
+TYPED_COLUMNS = ("name_lower", "title_lower", "topics_lower")
+
+
+def _select_list(relevance: str, *, typed: bool) -> str:
+    columns = {**COLUMNS, "relevance": relevance}
+    fields = [f for f in Ranked._fields if typed or f not in TYPED_COLUMNS]
+    return ", ".join(f"{columns[f]} AS {f}" for f in fields)
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What a backend found for one attempt: the best rows by relevance, and every match, if known."""
+
+    rows: list[Ranked]  # at most RERANK_LIMIT
+    matched: int | None = None  # counted exactly (the in-memory index); None: at least len(rows)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The outcome of a search, before the page is read."""
+
+    ids: list[int]  # in the order asked for (sort:), at most RERANK_LIMIT: what can be paged through
+    total: int
+    total_is_lower_bound: bool = False
+    relaxed: bool = False
+    corrected: list[str] | None = None
+
+
+NOTHING = Found(ids=[], total=0)
+
+
 def search_projects(
     session: Session, query: str, *, limit: int = 5, offset: int = 0, memory_index: bool = True
 ) -> SearchPage:
@@ -65,59 +122,64 @@ def search_projects(
     postgres = session.get_bind().dialect.name == "postgresql"
     backend = PostgresSearch() if postgres else SqliteSearch(memory_index=memory_index)
 
-    ids, total, relaxed, corrected = _match_with_corrections(session, backend, parsed)
-    page_ids = ids[offset : offset + limit]
+    found = _match_with_corrections(session, backend, parsed, postgres=postgres)
+    page_ids = found.ids[offset : offset + limit]
     rows = session.exec(select(Project).where(col(Project.id).in_(page_ids))).all() if page_ids else []
     by_id = {p.id: p for p in rows}
-    exact = backend.matched if parsed.terms else None
     return SearchPage(
         projects=[by_id[i] for i in page_ids if i in by_id],
-        total=exact if exact is not None else max(total, len(ids)),
+        total=found.total,
         query=parsed,
-        relaxed=relaxed,
-        corrected_terms=corrected,
-        # Text searches stop at RERANK_LIMIT matches; only the in-memory index counts the rest for free.
-        total_is_lower_bound=bool(parsed.terms) and exact is None and len(ids) >= RERANK_LIMIT,
-        terms=corrected or parsed.terms,
-        ranked=len(ids),
+        relaxed=found.relaxed,
+        corrected_terms=found.corrected,
+        total_is_lower_bound=found.total_is_lower_bound,
+        terms=found.corrected or parsed.terms,
+        ranked=len(found.ids),
     )
 
 
 def _match_with_corrections(
-    session: Session, backend: "Backend", parsed: SearchQuery
-) -> tuple[list[int], int, bool, list[str] | None]:
+    session: Session, backend: "Backend", parsed: SearchQuery, *, postgres: bool
+) -> Found:
     """Every word as typed; else every word with typos corrected; else some of the words (relaxed)."""
-    where, params = _filters(parsed)
+    filters = find_filters(parsed, postgres=postgres)
     if not parsed.terms:
-        return (*_filtered_only(session, parsed, where, params), None)
-    rows = backend.rows(session, parsed, where, params, any_word=False)
-    if rows:
-        return _ranked(rows, parsed.sort, relaxed=False, corrected=None)
+        return _filtered_only(session, parsed, filters)
+    matches = backend.rows(session, parsed, filters, any_word=False)
+    if matches.rows:
+        return _ranked(matches, parsed.sort)
     fixed = correct_terms(session, parsed.terms)
-    retry = SearchQuery(**{**parsed.__dict__, "terms": fixed}) if fixed != parsed.terms else None
+    retry = dataclasses.replace(parsed, terms=fixed) if fixed != parsed.terms else None
     if retry is not None:
-        rows = backend.rows(session, retry, where, params, any_word=False)
-        if rows:
-            return _ranked(rows, parsed.sort, relaxed=False, corrected=fixed)
+        matches = backend.rows(session, retry, filters, any_word=False)
+        if matches.rows:
+            return _ranked(matches, parsed.sort, corrected=fixed)
     for query, corrected in ((parsed, None), (retry, fixed)):
         if query is not None and len(query.terms) > 1:
-            rows, _ = _relaxed_rows(session, backend, query, where, params)
-            if rows:
-                return _ranked(rows, parsed.sort, relaxed=True, corrected=corrected)
-    return [], 0, False, None
+            matches = _relaxed_rows(session, backend, query, filters)
+            if matches.rows:
+                return _ranked(matches, parsed.sort, relaxed=True, corrected=corrected)
+    return NOTHING
+
+
+def find_filters(query: SearchQuery, *, postgres: bool) -> Conditions:
+    """The SQL of find's filters: the same as a digest's (chatbot.catalog.filters), is:archived honoured."""
+    return visible(include_archived=query.include_archived) + filter_conditions(query, postgres=postgres)
 
 
 def _ranked(
-    rows: Sequence[Any], sort: str, *, relaxed: bool, corrected: list[str] | None
-) -> tuple[list[int], int, bool, list[str] | None]:
-    ids = _rank(rows, sort)
+    matches: Matches, sort: str, *, relaxed: bool = False, corrected: list[str] | None = None
+) -> Found:
+    ids = _rank(matches.rows, sort)
+    if matches.matched is not None:
+        return Found(ids, matches.matched, relaxed=relaxed, corrected=corrected)
     # Past RERANK_LIMIT matches the reply says "100+": an exact count costs as much as the search itself.
-    return ids, len(ids), relaxed, corrected
+    return Found(
+        ids, len(ids), total_is_lower_bound=len(ids) >= RERANK_LIMIT, relaxed=relaxed, corrected=corrected
+    )
 
 
-def _relaxed_rows(
-    session: Session, backend: "Backend", query: SearchQuery, where: Where, params: Params
-) -> tuple[Sequence[Any], SearchQuery]:
+def _relaxed_rows(session: Session, backend: "Backend", query: SearchQuery, filters: Conditions) -> Matches:
     """No project has every word: keep the informative ones.
 
     Words that match nothing are dropped; then the most common word; at last any of the two rarest.
@@ -125,7 +187,7 @@ def _relaxed_rows(
     """
 
     def only(terms: list[str]) -> SearchQuery:
-        return SearchQuery(**{**query.__dict__, "terms": terms})
+        return dataclasses.replace(query, terms=terms)
 
     counts = {t: backend.count(session, only([t]), any_word=False) for t in query.terms}
     by_rarity = sorted((t for t in query.terms if counts[t] > 0), key=lambda t: counts[t])
@@ -138,76 +200,43 @@ def _relaxed_rows(
         attempts.append((by_rarity[:2], True))
     for terms, any_word in attempts:
         narrowed = only([t for t in query.terms if t in terms])
-        rows = backend.rows(session, narrowed, where, params, any_word=any_word)
-        if rows:
-            return rows, narrowed
-    return [], query
+        matches = backend.rows(session, narrowed, filters, any_word=any_word)
+        if matches.rows:
+            return matches
+    return Matches(rows=[])
 
 
-def _rank(rows: Sequence[Any], sort: str) -> list[int]:
-    """rows: (id, relevance (higher is better), activity, stars, created_at, name)."""
+def _rank(rows: Sequence[Ranked], sort: str) -> list[int]:
     if sort == "relevance":
         scale = math.log1p(5000)
         scored = [
-            (r[1] * (1 + ACTIVITY_BOOST * min(math.log1p(max(r[2], 0)) / scale, 1.0)), r[0]) for r in rows
+            (r.relevance * (1 + ACTIVITY_BOOST * min(math.log1p(max(r.activity, 0)) / scale, 1.0)), r.id)
+            for r in rows
         ]
         return [i for _, i in sorted(scored, key=lambda s: (-s[0], s[1]))]
     keys = {
-        "activity": lambda r: (-r[2], r[0]),
-        "stars": lambda r: (-r[3], r[0]),
-        "new": lambda r: (-(r[4].timestamp() if r[4] else 0), r[0]),
-        "name": lambda r: ((r[5] or "").lower(), r[0]),
+        "activity": lambda r: (-r.activity, r.id),
+        "stars": lambda r: (-(r.stars or 0), r.id),
+        "new": lambda r: (-_timestamp(r.created_at), r.id),
+        "name": lambda r: ((r.name or "").lower(), r.id),
     }
-    return [r[0] for r in sorted(rows, key=keys[sort])]
+    return [r.id for r in sorted(rows, key=keys[sort])]
 
 
-def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
-    where = ["p.removed_at IS NULL"]
-    params: dict[str, Any] = {}
-    if not query.include_archived:
-        where.append("p.archived = :not_archived")
-        params["not_archived"] = False
-    if query.languages:
-        where.append("lower(coalesce(p.language, '')) IN :languages")
-        params["languages"] = tuple(query.languages)
-    if query.orgs:
-        where.append("lower(p.owner_login) IN :orgs")
-        params["orgs"] = tuple(query.orgs)
-    if query.sources:
-        where.append("p.source IN :sources")
-        params["sources"] = tuple(query.sources)
-    for i, topic in enumerate(query.topics):
-        where.append(f"lower(CAST(p.topics AS TEXT)) LIKE :topic{i} ESCAPE '\\'")
-        params[f"topic{i}"] = f'%"{like_escape(topic)}"%'
-    for i, label in enumerate(query.labels):
-        where.append(
-            "EXISTS (SELECT 1 FROM issue i WHERE i.project_id = p.id AND i.state = 'open'"
-            f" AND (lower(CAST(i.labels AS TEXT)) LIKE :label{i}a"
-            f" OR lower(CAST(i.labels AS TEXT)) LIKE :label{i}b))"
-        )
-        params[f"label{i}a"] = f'%"{label}"%'
-        params[f"label{i}b"] = f'%"{label.replace(" ", "-")}"%'
-    return where, params
+def _timestamp(value: datetime | str | None) -> float:
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when.timestamp() if when else 0.0
 
 
-def like_escape(value: str) -> str:
-    """For `LIKE ... ESCAPE '\\'` inside a JSON string: % and _ literal, a double quote dropped."""
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace('"', "")
-
-
-def _filtered_only(
-    session: Session, query: SearchQuery, where: list[str], params: dict[str, Any]
-) -> tuple[list[int], int, bool]:
+def _filtered_only(session: Session, query: SearchQuery, filters: Conditions) -> Found:
     order = SORT_COLUMNS.get(query.sort, SORT_COLUMNS["activity"])
-    sql = (
-        f"SELECT p.id FROM project p WHERE {' AND '.join(where)} ORDER BY {order}, p.id LIMIT {RERANK_LIMIT}"
-    )
-    ids = [row[0] for row in session.execute(_bind(sql, params), params).all()]
+    sql = f"SELECT p.id FROM project p WHERE {filters.sql()} ORDER BY {order}, p.id LIMIT {RERANK_LIMIT}"
+    ids = list(session.execute(_bind(sql, filters.params), filters.params).scalars())
     total = len(ids)
     if total >= RERANK_LIMIT:
-        count_sql = f"SELECT count(*) FROM project p WHERE {' AND '.join(where)}"
-        total = session.execute(_bind(count_sql, params), params).scalar_one()
-    return ids, total, False
+        count_sql = f"SELECT count(*) FROM project p WHERE {filters.sql()}"
+        total = session.execute(_bind(count_sql, filters.params), filters.params).scalar_one()
+    return Found(ids, total)
 
 
 def _bind(sql: str, params: Params) -> TextClause:
@@ -218,17 +247,7 @@ def _bind(sql: str, params: Params) -> TextClause:
 
 
 class Backend:
-    matched: int | None = None  # every match of the last rows(), when known exactly (the in-memory index)
-
-    def rows(
-        self,
-        session: Session,
-        query: SearchQuery,
-        where: list[str],
-        params: dict[str, Any],
-        *,
-        any_word: bool,
-    ) -> Sequence[Any]:
+    def rows(self, session: Session, query: SearchQuery, filters: Conditions, *, any_word: bool) -> Matches:
         raise NotImplementedError
 
     def match(self, query: SearchQuery, *, any_word: bool) -> tuple[str, str, Params]:
@@ -250,8 +269,7 @@ class SqliteSearch(Backend):
     # planner scan `project` and probe the index per row, which took seconds for count(*) at 5,000.
     # `rank MATCH 'bm25(...)'` + ORDER BY rank lets FTS5 rank internally: ~1.5x faster than ORDER BY bm25().
     SELECT = (
-        "SELECT p.id, -rank AS relevance, p.activity_score, p.stars, p.created_at,"
-        " coalesce(nullif(p.title, ''), p.name), lower(p.name), lower(p.title), lower(CAST(p.topics AS TEXT))"
+        f"SELECT {_select_list('-rank', typed=True)}"
         " FROM project_fts CROSS JOIN project p ON p.id = project_fts.rowid"
         " WHERE project_fts MATCH :match AND rank MATCH 'bm25({weights})' AND {where}"
         " ORDER BY rank LIMIT {limit}"
@@ -266,37 +284,26 @@ class SqliteSearch(Backend):
             self._index, self._looked_up = memory_index_for(session), True
         return self._index
 
-    def rows(
-        self,
-        session: Session,
-        query: SearchQuery,
-        where: list[str],
-        params: dict[str, Any],
-        *,
-        any_word: bool,
-    ) -> Sequence[Any]:
+    def rows(self, session: Session, query: SearchQuery, filters: Conditions, *, any_word: bool) -> Matches:
         index = self.index(session)
-        self.matched = None
         if index is not None:
             return self._in_memory(session, index, query, any_word=any_word)
-        sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=" AND ".join(where), limit=RERANK_LIMIT)
-        bound = {**params, "match": fts5_query(query, any_word=any_word)}
-        rows = session.execute(_bind(sql, bound), bound).all()
-        if not _has_synonyms(query.terms):
-            return rows
-        # The words as typed count again (BM25 of a second MATCH restricted to these rows would make FTS5
-        # re-run it per row): a field-weighted check of name, title and topics for each typed word.
-        typed = [re.compile(r"\b" + re.escape(term[: max(4, len(term) - 2)])) for term in query.terms]
-        return [(r[0], r[1] * (1 + TYPED_WORD_WEIGHT * typed_share(typed, r[6:9])), *r[2:6]) for r in rows]
+        sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=filters.sql(), limit=RERANK_LIMIT)
+        bound = {**filters.params, "match": fts5_query(query, any_word=any_word)}
+        found = [Ranked._make(row) for row in session.execute(_bind(sql, bound), bound).all()]
+        if _has_synonyms(query.terms):
+            boost = _typed_word_boost(query.terms)
+            found = [row._replace(relevance=row.relevance * boost(row)) for row in found]
+        return Matches(found)
 
     def _in_memory(
         self, session: Session, index: MemoryIndex, query: SearchQuery, *, any_word: bool
-    ) -> list[Any]:
+    ) -> Matches:
         """The best RERANK_LIMIT matches, every filter applied in memory: no row is read to rank.
 
         The words as typed count again as in rows(), from the index's columns instead of the text."""
         found = _found(index, query, any_word=any_word)
-        self.matched = len(index.visible(found, include_archived=query.include_archived))
+        matched = len(index.visible(found, include_archived=query.include_archived))
         ids, scores = index.rank(found, include_archived=query.include_archived, limit=RERANK_LIMIT)
         if _has_synonyms(query.terms):
             share = np.zeros(len(ids), dtype=np.float32)
@@ -307,53 +314,54 @@ class SqliteSearch(Backend):
             scores = scores * (1 + TYPED_WORD_WEIGHT * share / (TYPED_FIELD_TOTAL * len(query.terms)))
         ranked = zip(ids.tolist(), scores.tolist(), index.activity[ids].tolist(), strict=True)
         if query.sort == "relevance":
-            return [(project_id, score, activity, 0, None, "") for project_id, score, activity in ranked]
+            rows = [
+                Ranked(project_id, score, activity, 0, None, "") for project_id, score, activity in ranked
+            ]
+            return Matches(rows, matched)
         # Sorted by stars, age or name: those columns, for the ranked ones.
         columns = session.connection().exec_driver_sql(
-            "SELECT id, stars, created_at, coalesce(nullif(title, ''), name) FROM project"
+            "SELECT id, stars, created_at, coalesce(nullif(title, ''), name) AS name FROM project"
             " WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(ids.tolist()),),
         )
-        by_id = {row[0]: row[1:] for row in columns}
-        return [
-            (project_id, score, activity, *_sortable(*by_id[project_id]))
+        by_id = {project_id: (stars, created_at, name) for project_id, stars, created_at, name in columns}
+        rows = [
+            Ranked(project_id, score, activity, *by_id[project_id])
             for project_id, score, activity in ranked
             if project_id in by_id
         ]
+        return Matches(rows, matched)
 
     def count(self, session: Session, query: SearchQuery, *, any_word: bool) -> int:
         index = self.index(session)
         if index is not None:
             return len(index.match(memory_groups(query.terms), any_word=any_word).docs)
         sql = f"SELECT count(*) FROM (SELECT 1 FROM project_fts WHERE project_fts MATCH :m LIMIT {COUNT_CAP})"
-        row = session.connection().exec_driver_sql(sql, {"m": fts5_query(query, any_word=any_word)}).first()
-        return int(row[0]) if row is not None else 0
+        found = (
+            session.connection().exec_driver_sql(sql, {"m": fts5_query(query, any_word=any_word)}).scalar()
+        )
+        return int(found or 0)
 
 
 class PostgresSearch(Backend):
-    def rows(
-        self,
-        session: Session,
-        query: SearchQuery,
-        where: list[str],
-        params: dict[str, Any],
-        *,
-        any_word: bool,
-    ) -> Sequence[Any]:
+    RELEVANCE = (
+        f"ts_rank_cd('{POSTGRES_WEIGHTS}', p.search_vector, q, 1)"
+        f" + {TYPED_WORD_WEIGHT} * ts_rank_cd('{POSTGRES_WEIGHTS}', p.search_vector, t, 1)"
+    )
+
+    def rows(self, session: Session, query: SearchQuery, filters: Conditions, *, any_word: bool) -> Matches:
         expression = tsquery_expression(query.terms, any_word=any_word)
         if not expression:
-            return []
+            return Matches(rows=[])
         sql = (
-            f"SELECT p.id, ts_rank_cd('{POSTGRES_WEIGHTS}', p.search_vector, q, 1)"
-            f" + {TYPED_WORD_WEIGHT} * ts_rank_cd('{POSTGRES_WEIGHTS}', p.search_vector, t, 1) AS relevance,"
-            " p.activity_score, p.stars, p.created_at, coalesce(nullif(p.title, ''), p.name)"
+            f"SELECT {_select_list(self.RELEVANCE, typed=False)}"
             " FROM project p, to_tsquery('english', :tsquery) q, to_tsquery('english', :typed) t"
-            f" WHERE p.search_vector @@ q AND {' AND '.join(where)}"
+            f" WHERE p.search_vector @@ q AND {filters.sql()}"
             f" ORDER BY relevance DESC LIMIT {RERANK_LIMIT}"
         )
         typed = tsquery_expression(query.terms, any_word=True, synonyms=False) or expression
-        bound = {**params, "tsquery": expression, "typed": typed}
-        return session.execute(_bind(sql, bound), bound).all()
+        bound = {**filters.params, "tsquery": expression, "typed": typed}
+        return Matches([Ranked(*row) for row in session.execute(_bind(sql, bound), bound).all()])
 
     def match(self, query: SearchQuery, *, any_word: bool) -> tuple[str, str, Params]:
         return (
@@ -364,7 +372,7 @@ class PostgresSearch(Backend):
 
 
 def _found(index: MemoryIndex, query: SearchQuery, *, any_word: bool) -> Match:
-    """The matches in memory that pass the filters: the same tests as _filters' SQL."""
+    """The matches in memory that pass the filters: the same tests as find_filters' SQL."""
     found = index.match(memory_groups(query.terms), any_word=any_word)
     for facet, values in (("language", query.languages), ("owner", query.orgs), ("source", query.sources)):
         if values:
@@ -376,10 +384,15 @@ def _found(index: MemoryIndex, query: SearchQuery, *, any_word: bool) -> Match:
     return found
 
 
-def _sortable(stars: int | None, created_at: object, name: str | None) -> tuple[int, Any, str]:
-    # The driver hands back SQLite's text for a datetime column.
-    when = datetime.fromisoformat(created_at) if isinstance(created_at, str) else created_at
-    return stars or 0, when, name or ""
+def _typed_word_boost(terms: Sequence[str]) -> Callable[[Ranked], float]:
+    """For a row of SqliteSearch.SELECT: how much more relevant the words as typed make it.
+
+    The words as typed count again (BM25 of a second MATCH restricted to these rows would make FTS5
+    re-run it per row): a field-weighted check of name, title and topics for each typed word."""
+    typed = [re.compile(r"\b" + re.escape(term[: max(4, len(term) - 2)])) for term in terms]
+    return lambda row: (
+        1 + TYPED_WORD_WEIGHT * typed_share(typed, (row.name_lower, row.title_lower, row.topics_lower))
+    )
 
 
 def memory_groups(terms: Sequence[str]) -> list[list[Phrase]]:
@@ -418,12 +431,10 @@ def fts5_query(query: SearchQuery, *, any_word: bool) -> str:
     The column filters only narrow what FTS5 has to rank (a topic's or language's words in that column);
     the exact filter is still applied in SQL, so a word-level match can't let a wrong project through.
     """
-    narrowing = [
-        f"{{{column}}} : {_fts5_phrase(value)}"
-        for column, values in (("topics", query.topics), ("skills", query.languages))
-        for value in values
-        if FTS5_WORD.search(value)
-    ]
+    narrowing = [f"{{topics}} : {_fts5_phrase(topic)}" for topic in query.topics if FTS5_WORD.search(topic)]
+    if query.languages and all(FTS5_WORD.search(language) for language in query.languages):
+        # One of them (lang:go,rust), while every topic: is asked for.
+        narrowing.append("{skills} : (" + " OR ".join(map(_fts5_phrase, query.languages)) + ")")
     words = fts5_expression(query.terms, any_word=any_word)
     return " AND ".join([*narrowing, f"({words})"]) if narrowing else words
 

@@ -97,6 +97,16 @@ def test_sort_new(sample: Engine) -> None:
     assert created == sorted(created, reverse=True)
 
 
+@pytest.mark.parametrize("memory_index", [True, False])
+def test_sort_new_with_words(sample: Engine, memory_index: bool) -> None:
+    # memory_index=False: FTS5 ranks (SQLite), as while the in-memory copy is rebuilt
+    with Session(sample) as session:
+        projects = search_projects(session, "sdk sort:new", limit=20, memory_index=memory_index).projects
+    created = [p.created_at.timestamp() if p.created_at else 0.0 for p in projects]
+    assert len(created) > 1
+    assert created == sorted(created, reverse=True)
+
+
 def test_archived_only_when_asked_and_removed_never(sample: Engine) -> None:
     assert "session-store-js" not in names(sample, "session store")
     assert "session-store-js" in names(sample, "session store is:archived")
