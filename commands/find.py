@@ -61,6 +61,11 @@ def result_notes(query: str, page: SearchPage) -> list[str]:
         notes.append(f"Showing results for *{blocks.escape(corrected)}* (nothing matched what you typed).")
     if page.relaxed:
         notes.append("No project matches every word, so these match some of them.")
+    elif page.strict is not None:
+        noun = "project matches" if page.strict == 1 else "projects match"
+        notes.append(
+            f"{page.strict} {noun} every word; after {'it' if page.strict == 1 else 'them'}, related ones."
+        )
     if page.query.problems:
         ignored = ", ".join(f"`{blocks.escape(p)}`" for p in page.query.problems)
         notes.append(f"I ignored {ignored}.")

@@ -11,7 +11,7 @@ import dataclasses
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -54,6 +54,7 @@ class SearchPage:
     total_is_lower_bound: bool = False
     terms: list[str] = field(default_factory=list)
     ranked: int = 0  # how many results can be paged through (at most RERANK_LIMIT)
+    strict: int | None = None  # when related projects fill a thin page: how many match every word
 
 
 class Ranked(NamedTuple):
@@ -107,9 +108,11 @@ class Found:
     total_is_lower_bound: bool = False
     relaxed: bool = False
     corrected: list[str] | None = None
+    strict: int | None = None  # set when related projects follow the ones that match every word
 
 
 NOTHING = Found(ids=[], total=0)
+FILL_BELOW = 10  # two pages: fewer strict matches than this are followed by the best partial matches
 
 
 def search_projects(
@@ -123,6 +126,7 @@ def search_projects(
     backend = PostgresSearch() if postgres else SqliteSearch(memory_index=memory_index)
 
     found = _match_with_corrections(session, backend, parsed, postgres=postgres)
+    found = _filled(session, backend, parsed, found, postgres=postgres)
     page_ids = found.ids[offset : offset + limit]
     rows = session.exec(select(Project).where(col(Project.id).in_(page_ids))).all() if page_ids else []
     by_id = {p.id: p for p in rows}
@@ -135,6 +139,7 @@ def search_projects(
         total_is_lower_bound=found.total_is_lower_bound,
         terms=found.corrected or parsed.terms,
         ranked=len(found.ids),
+        strict=found.strict,
     )
 
 
@@ -156,10 +161,36 @@ def _match_with_corrections(
             return _ranked(matches, parsed.sort, corrected=fixed)
     for query, corrected in ((parsed, None), (retry, fixed)):
         if query is not None and len(query.terms) > 1:
-            matches = _relaxed_rows(session, backend, query, filters)
+            matches = backend.related(session, query, filters)
             if matches.rows:
                 return _ranked(matches, parsed.sort, relaxed=True, corrected=corrected)
     return NOTHING
+
+
+def _filled(
+    session: Session, backend: "Backend", parsed: SearchQuery, found: Found, *, postgres: bool
+) -> Found:
+    """Never a thin page: when few projects match every word, the best of those matching some follow.
+
+    They come from the same narrowing as relaxed matching (the most informative words first), ranked
+    after the strict matches; the total counts both, and the reply says how many match every word."""
+    terms = found.corrected or parsed.terms
+    if found.relaxed or not found.ids or len(found.ids) >= FILL_BELOW or len(terms) < 2:
+        return found
+    if parsed.sort != "relevance":
+        return found
+    query = dataclasses.replace(parsed, terms=terms)
+    extra = backend.related(session, query, find_filters(parsed, postgres=postgres), beyond=set(found.ids))
+    seen = set(found.ids)
+    more = [i for i in _rank(extra.rows, "relevance") if i not in seen]
+    if not more:
+        return found
+    ids = (found.ids + more)[:RERANK_LIMIT]
+    lower_bound = extra.matched is None and len(extra.rows) >= RERANK_LIMIT
+    total = max(extra.matched or 0, len(found.ids) + len(more))
+    return dataclasses.replace(
+        found, ids=ids, total=total, total_is_lower_bound=lower_bound, strict=found.total
+    )
 
 
 def find_filters(query: SearchQuery, *, postgres: bool) -> Conditions:
@@ -179,7 +210,13 @@ def _ranked(
     )
 
 
-def _relaxed_rows(session: Session, backend: "Backend", query: SearchQuery, filters: Conditions) -> Matches:
+def _relaxed_rows(
+    session: Session,
+    backend: "Backend",
+    query: SearchQuery,
+    filters: Conditions,
+    beyond: Collection[int] = (),
+) -> Matches:
     """No project has every word: keep the informative ones.
 
     Words that match nothing are dropped; then the most common word; at last any of the two rarest.
@@ -201,7 +238,7 @@ def _relaxed_rows(session: Session, backend: "Backend", query: SearchQuery, filt
     for terms, any_word in attempts:
         narrowed = only([t for t in query.terms if t in terms])
         matches = backend.rows(session, narrowed, filters, any_word=any_word)
-        if matches.rows:
+        if any(row.id not in beyond for row in matches.rows):
             return matches
     return Matches(rows=[])
 
@@ -250,6 +287,12 @@ class Backend:
     def rows(self, session: Session, query: SearchQuery, filters: Conditions, *, any_word: bool) -> Matches:
         raise NotImplementedError
 
+    def related(
+        self, session: Session, query: SearchQuery, filters: Conditions, beyond: Collection[int] = ()
+    ) -> Matches:
+        """Projects matching some of the words, the most informative first (some not in `beyond`)."""
+        return _relaxed_rows(session, self, query, filters, beyond)
+
     def match(self, query: SearchQuery, *, any_word: bool) -> tuple[str, str, Params]:
         """(FROM clause, full-text condition, its parameters) for this backend."""
         raise NotImplementedError
@@ -283,6 +326,15 @@ class SqliteSearch(Backend):
         if not self._looked_up:  # once per search: its retries see the same copy
             self._index, self._looked_up = memory_index_for(session), True
         return self._index
+
+    def related(
+        self, session: Session, query: SearchQuery, filters: Conditions, beyond: Collection[int] = ()
+    ) -> Matches:
+        """In memory, BM25 over any of the words ranks them all in a millisecond, rare words weighing
+        most; FTS5 would rank every project with a common word, so it narrows first (Backend.related)."""
+        if self.index(session) is not None:
+            return self.rows(session, query, filters, any_word=True)
+        return super().related(session, query, filters, beyond)
 
     def rows(self, session: Session, query: SearchQuery, filters: Conditions, *, any_word: bool) -> Matches:
         index = self.index(session)

@@ -181,3 +181,14 @@ def test_a_very_common_word_pages_through_the_best_hundred(
     last = find_page(ctx, "ledger", offset=95)
     assert len([b for b in last.blocks if b["type"] == "section"]) == 1 + 5  # summary + cards 96-100
     assert not any(b["type"] == "actions" and b["block_id"] == "find:more" for b in last.blocks)
+
+
+def test_a_thin_page_is_filled_with_related_projects_and_says_so(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find payments webhooks retries")
+    shown = json.dumps(reply.blocks)
+    assert "1 project matches every word; after it, related ones." in shown
+    cards = [
+        b for b in reply.blocks if b.get("type") == "actions" and b.get("block_id", "").startswith("project:")
+    ]
+    total = int(reply.blocks[0]["text"]["text"].split("*")[1].rstrip("+"))
+    assert total > 1 and len(cards) == min(total, 5)  # a full page when there is one, not one card
