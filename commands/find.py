@@ -20,10 +20,9 @@ def find_page(ctx: CommandContext, query: str, offset: int = 0) -> Reply:
     query = query.strip()[:MAX_QUERY_LENGTH]
     if not query:
         raise UsageError("Tell me what to look for.")
+    in_memory = ctx.deps.settings.search_in_memory
     with Session(ctx.deps.engine) as session:
-        page = search_projects(
-            session, query, limit=PAGE_SIZE, offset=offset, memory_index=ctx.deps.settings.search_in_memory
-        )
+        page = search_projects(session, query, limit=PAGE_SIZE, offset=offset, memory_index=in_memory)
         if page.query.is_empty:
             raise UsageError("Tell me what to look for: words, or filters such as lang:python.")
         ids = [p.id for p in page.projects if p.id is not None]
@@ -33,7 +32,9 @@ def find_page(ctx: CommandContext, query: str, offset: int = 0) -> Reply:
         if not cards:
             return Reply(
                 text=f"No projects match “{blocks.escaped(query, 100)}”.",
-                blocks=catalog_views.no_results(query, broader_queries(page), popular_topics(session), notes),
+                blocks=catalog_views.no_results(
+                    query, broader_queries(session, page, in_memory), popular_topics(session), notes
+                ),
             )
     total = f"{page.total}+" if page.total_is_lower_bound else str(page.total)
     text = f"{total} projects for “{blocks.escaped(query, 100)}”: " + "; ".join(
@@ -67,19 +68,32 @@ def result_notes(query: str, page: SearchPage) -> list[str]:
             f"{page.strict} {noun} every word; after {'it' if page.strict == 1 else 'them'}, related ones."
         )
     if page.query.problems:
-        ignored = ", ".join(f"`{blocks.escape(p)}`" for p in page.query.problems)
+        ignored = ", ".join(_ignored(p) for p in page.query.problems)
         notes.append(f"I ignored {ignored}.")
     return notes
 
 
-def broader_queries(page: SearchPage) -> list[str]:
+def _ignored(problem: str) -> str:
+    """`sort:vibes` (try sort:activity, …): what was typed as code, then why."""
+    typed, _, why = problem.partition(" (")
+    return blocks.code(typed) + (f" ({blocks.escape(why)}" if why else "")
+
+
+def broader_queries(session: Session, page: SearchPage, in_memory: bool) -> list[str]:
+    """At most two queries to try instead, each checked to find something: a suggestion never leads to
+    another "No projects match"."""
     query = page.query
     options: list[str] = []
     if query.has_filters and query.terms:
-        options.append(" ".join(query.terms))
+        options += [" ".join(query.terms), query.describe_filters()]
     if len(query.terms) > 1:
         options.append(" ".join(query.terms[:-1]))
-    return options[:2]
+    finds = [
+        o
+        for o in dict.fromkeys(options)
+        if search_projects(session, o, limit=1, memory_index=in_memory).total
+    ]
+    return finds[:2]
 
 
 def popular_topics(session: Session) -> list[str]:

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session, col, select
 
+from chatbot.catalog.names import similar_project_names
 from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.models import Person
 from chatbot.nudges.identity import FORGES, link_identity, links_of, person_for, unlink_identity
@@ -9,6 +10,7 @@ from chatbot.nudges.queries import contributions_waiting_on, find_projects, stal
 from chatbot.nudges.views import stale_listing
 from chatbot.slack import blocks
 from commands.router import Subcommand
+from commands.views import did_you_mean
 
 
 def stale_command(ctx: CommandContext, args: str) -> Reply:
@@ -16,7 +18,8 @@ def stale_command(ctx: CommandContext, args: str) -> Reply:
     settings = ctx.deps.settings
     with Session(ctx.deps.engine) as session:
         if project is not None and not find_projects(session, project):
-            raise UsageError(f"There is no project called `{project[:100]}` in the catalog.")
+            guess = did_you_mean(similar_project_names(session, project))
+            raise UsageError(f"There is no project called `{project[:100]}` in the catalog. {guess}".strip())
         timezone = _timezone(session, ctx)
         entries = stale_contributions(
             session, now=ctx.deps.clock(), settings=settings, timezone=timezone, project=project

@@ -4,11 +4,13 @@ from sqlmodel import Session, col, select
 
 from chatbot.catalog import views as catalog_views
 from chatbot.catalog.cards import card_for, detail_for, is_helpable
+from chatbot.catalog.names import similar_project_names
 from chatbot.catalog.queries import GOOD_FIRST_ISSUE, find_project_by_name, issue_counts, open_labelled_issues
 from chatbot.handlers import CommandContext, Reply, UsageError
 from chatbot.models import Issue, Project
 from chatbot.slack import blocks
 from commands.router import Subcommand
+from commands.views import did_you_mean
 
 ISSUES_SHOWN = 5
 GONE = "That project is no longer in the catalog."
@@ -33,11 +35,11 @@ def project_command(ctx: CommandContext, args: str) -> Reply:
     with Session(ctx.deps.engine) as session:
         found = find_project_by_name(session, name)
         if not found:
+            guess = blocks.escape(did_you_mean(similar_project_names(session, name)))
+            lead = f"I can't find a project called “{shown_name}”." + (f" {guess}" if guess else "")
             return Reply(
-                text=f"I can't find a project called “{shown_name}”. Try /innersource find {shown_name}",
-                blocks=blocks.notice(
-                    f"I can't find a project called “{shown_name}”. Try `/innersource find {shown_name}`."
-                ),
+                text=f"{lead} Or try /innersource find {shown_name}",
+                blocks=blocks.notice(f"{lead} Or try `/innersource find {shown_name}`."),
             )
         project, others = found[0], found[1:]
         assert project.id is not None

@@ -8,6 +8,7 @@ from chatbot.slack.blocks import (
     context,
     fit,
     header,
+    one_line,
     section,
 )
 from chatbot.slack.markup import escape
@@ -42,3 +43,12 @@ def usage_problem(problem: str, usage: str, examples: Sequence[str]) -> list[Blo
     if examples:
         text += "\n*For example:* " + ", ".join(f"`/innersource {escape(e)}`" for e in examples[:3])
     return [section(text)]
+
+
+def did_you_mean(names: Sequence[str]) -> str:
+    """The "Did you mean `a`, `b` or `c`?" after a name that found nothing; not yet escaped for mrkdwn."""
+    quoted = ["`" + one_line(name, 100).replace("`", "'") + "`" for name in names]
+    if not quoted:
+        return ""
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f"Did you mean {listed}?"

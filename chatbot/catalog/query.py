@@ -3,6 +3,7 @@
 find auth library lang:python topic:sso has:good-first-issue sort:stars
 """
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -48,6 +49,10 @@ FILTER_KEYS = {
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
 WORD = re.compile(r"[^\W_]+(?:[+#]+|(?:[.'][^\W_]+)*)", re.UNICODE)
+# An unknown key:value that reads as a filter: letters, a colon, a letter. Not a URL (https://),
+# a time or port (10:30, localhost:8080), std::vector or c++: those stay words.
+FILTER_LIKE = re.compile(r"[a-z]+:[\"']?[^\W\d_]", re.UNICODE)
+FILTER_NAMES = "lang:, topic:, org:, source:, has:, is:, sort:"
 
 
 @dataclass
@@ -61,6 +66,7 @@ class SearchQuery:
     sort: str = "relevance"
     include_archived: bool = False
     problems: list[str] = field(default_factory=list)  # filters we could not use, said back to the user
+    words: list[str] = field(default_factory=list)  # every word as typed, filler words too
 
     @property
     def has_filters(self) -> bool:
@@ -93,12 +99,21 @@ def parse_query(raw: str) -> SearchQuery:
         if sep and key in FILTER_KEYS and value.strip("\"'"):
             _apply_filter(query, FILTER_KEYS[key], value.strip("\"'"))
             continue
+        if FILTER_LIKE.match(token):
+            query.problems.append(f"{token} (filters are {FILTER_NAMES})")
+            continue
         words.extend(_words(token))
+    return with_words(query, words)
+
+
+def with_words(query: SearchQuery, words: list[str]) -> SearchQuery:
+    """The query as if these words had been typed with its filters: the words it searches are chosen
+    the same way (typo correction goes through here)."""
     meaningful = [w for w in words if w not in FILLER_WORDS]
     # "find a library" is all filler: then the words are what the person means.
     chosen = meaningful or ([w for w in words if w not in STOP_WORDS] if not query.has_filters else [])
-    query.terms = list(dict.fromkeys(w[:MAX_TERM_LENGTH] for w in chosen))[:MAX_TERMS]
-    return query
+    terms = list(dict.fromkeys(w[:MAX_TERM_LENGTH] for w in chosen))[:MAX_TERMS]
+    return dataclasses.replace(query, words=words, terms=terms)
 
 
 def _words(token: str) -> list[str]:

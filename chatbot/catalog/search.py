@@ -22,9 +22,9 @@ from sqlmodel import Session, col, select
 
 from chatbot.catalog.filters import Conditions, filter_conditions, visible
 from chatbot.catalog.memory_index import Match, MemoryIndex, Phrase, memory_index_for
-from chatbot.catalog.query import SearchQuery, parse_query
+from chatbot.catalog.query import SearchQuery, parse_query, with_words
 from chatbot.catalog.synonyms import expand
-from chatbot.catalog.vocabulary import correct_terms
+from chatbot.catalog.vocabulary import corrected_words
 from chatbot.models import Project
 
 COUNT_CAP = 2000  # word rarity only needs an order: counting stops here
@@ -50,7 +50,7 @@ class SearchPage:
     total: int
     query: SearchQuery
     relaxed: bool = False  # no project matched every word; these match some
-    corrected_terms: list[str] | None = None  # the words actually searched, after typo correction
+    corrected_terms: list[str] | None = None  # the words as typed, typos corrected: "Showing results for"
     total_is_lower_bound: bool = False
     terms: list[str] = field(default_factory=list)
     ranked: int = 0  # how many results can be paged through (at most RERANK_LIMIT)
@@ -107,7 +107,8 @@ class Found:
     total: int
     total_is_lower_bound: bool = False
     relaxed: bool = False
-    corrected: list[str] | None = None
+    corrected: list[str] | None = None  # the words searched after typo correction
+    correction: list[str] | None = None  # the words as typed, typos corrected
     strict: int | None = None  # set when related projects follow the ones that match every word
 
 
@@ -135,7 +136,7 @@ def search_projects(
         total=found.total,
         query=parsed,
         relaxed=found.relaxed,
-        corrected_terms=found.corrected,
+        corrected_terms=found.correction,
         total_is_lower_bound=found.total_is_lower_bound,
         terms=found.corrected or parsed.terms,
         ranked=len(found.ids),
@@ -144,26 +145,26 @@ def search_projects(
 
 
 def _match_with_corrections(
-    session: Session, backend: "Backend", parsed: SearchQuery, *, postgres: bool
+    session: Session, backend: "Backend", parsed: SearchQuery, *, postgres: bool, correct: bool = True
 ) -> Found:
-    """Every word as typed; else every word with typos corrected; else some of the words (relaxed)."""
+    """Every word as typed; else the words with typos corrected, searched exactly as if typed so (the same
+    results as the correct spelling); else some of the words (relaxed)."""
     filters = find_filters(parsed, postgres=postgres)
     if not parsed.terms:
         return _filtered_only(session, parsed, filters)
     matches = backend.rows(session, parsed, filters, any_word=False)
     if matches.rows:
         return _ranked(matches, parsed.sort)
-    fixed = correct_terms(session, parsed.terms)
-    retry = dataclasses.replace(parsed, terms=fixed) if fixed != parsed.terms else None
-    if retry is not None:
-        matches = backend.rows(session, retry, filters, any_word=False)
+    fixed = corrected_words(session, parsed) if correct else None
+    if fixed is not None:
+        retry = with_words(parsed, fixed)
+        found = _match_with_corrections(session, backend, retry, postgres=postgres, correct=False)
+        if found.ids:
+            return dataclasses.replace(found, corrected=retry.terms, correction=fixed)
+    if len(parsed.terms) > 1:
+        matches = backend.related(session, parsed, filters)
         if matches.rows:
-            return _ranked(matches, parsed.sort, corrected=fixed)
-    for query, corrected in ((parsed, None), (retry, fixed)):
-        if query is not None and len(query.terms) > 1:
-            matches = backend.related(session, query, filters)
-            if matches.rows:
-                return _ranked(matches, parsed.sort, relaxed=True, corrected=corrected)
+            return _ranked(matches, parsed.sort, relaxed=True)
     return NOTHING
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
+from chatbot.catalog.query import MAX_TERM_LENGTH, SearchQuery, with_words
 from chatbot.catalog.rebuilds import Builds
 from chatbot.catalog.synonyms import GROUPS
 from chatbot.models import Project
@@ -54,9 +55,20 @@ _lock = threading.Lock()
 _builds = Builds("vocabulary")
 
 
-def correct_terms(session: Session, terms: list[str]) -> list[str]:
+def corrected_words(session: Session, query: SearchQuery) -> list[str] | None:
+    """The query's words with the searched ones' typos corrected, or None when there is none.
+
+    Corrected until nothing changes (a word corrected into a filler word lets another one be searched),
+    so that searching the corrected words finds nothing more to correct: the same path as if typed."""
     vocabulary = vocabulary_for(session)
-    return [vocabulary.correct(term) or term for term in terms]
+    words = query.words
+    for _ in range(len(words)):
+        searched = set(with_words(query, words).terms)
+        fixed = [(vocabulary.correct(w) if w[:MAX_TERM_LENGTH] in searched else None) or w for w in words]
+        if fixed == words:
+            break
+        words = fixed
+    return words if words != query.words else None
 
 
 def vocabulary_for(session: Session) -> Vocabulary:
@@ -71,7 +83,7 @@ def vocabulary_for(session: Session) -> Vocabulary:
         cached = _cache.get(key)
         if cached is not None and time.monotonic() - cached.checked_at < CHECK_EVERY_SECONDS:
             return cached
-        version = _catalog_version(session)
+        version = catalog_version(session)
         if cached is not None and cached.version == version:
             cached.checked_at = time.monotonic()
             return cached
@@ -84,7 +96,7 @@ def vocabulary_for(session: Session) -> Vocabulary:
 
 def _rebuild(engine: Engine, key: str) -> None:
     with Session(engine) as session:
-        version = _catalog_version(session)
+        version = catalog_version(session)
         vocabulary = build_vocabulary(session)
     with _lock:
         _store(key, vocabulary, version)
@@ -100,7 +112,7 @@ def _store(key: str, vocabulary: Vocabulary, version: tuple[int, object]) -> Voc
     return vocabulary
 
 
-def _catalog_version(session: Session) -> tuple[int, object]:
+def catalog_version(session: Session) -> tuple[int, object]:
     count, newest = session.exec(select(func.count(), func.max(Project.last_seen_at))).one()
     return int(count), newest
 

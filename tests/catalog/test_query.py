@@ -44,8 +44,27 @@ def test_unknown_filter_values_are_reported_not_fatal() -> None:
     assert query.sort == "relevance"
 
 
-def test_unknown_keys_are_just_words() -> None:
-    assert parse_query("title:auth").terms == ["title", "auth"]
+def test_unknown_filter_keys_are_reported_not_searched() -> None:
+    query = parse_query("title:auth ledger")
+    assert query.terms == ["ledger"]
+    assert query.problems == ["title:auth (filters are lang:, topic:, org:, source:, has:, is:, sort:)"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "terms"),
+    [
+        ("https://git.example/auth", ["https", "git.example", "auth"]),
+        ("standup 10:30", ["standup", "10", "30"]),
+        ("localhost:8080 proxy", ["localhost", "8080", "proxy"]),
+        ("std::vector", ["std", "vector"]),
+        ("c++: parser", ["c++", "parser"]),
+        ("note: auth", ["note", "auth"]),
+    ],
+)
+def test_words_with_colons_that_are_not_filters_stay_words(raw: str, terms: list[str]) -> None:
+    query = parse_query(raw)
+    assert query.terms == terms
+    assert query.problems == []
 
 
 def test_filters_only_query_has_no_terms() -> None:

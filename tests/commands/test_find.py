@@ -1,5 +1,7 @@
 import json
+import re
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -7,7 +9,7 @@ from sqlalchemy import Engine
 from chatbot.catalog.portal import parse_repos_json
 from chatbot.catalog.store import upsert_projects
 from chatbot.db import session_scope
-from chatbot.handlers import CommandContext
+from chatbot.handlers import CommandContext, Reply
 from commands import build_registry
 from commands.router import dispatch
 from tests.conftest import FIXED_NOW
@@ -192,3 +194,81 @@ def test_a_thin_page_is_filled_with_related_projects_and_says_so(sample: Engine,
     ]
     total = int(reply.blocks[0]["text"]["text"].split("*")[1].rstrip("+"))
     assert total > 1 and len(cards) == min(total, 5)  # a full page when there is one, not one card
+
+
+def what_is_shown(reply: Reply, *but: str) -> list[Any]:
+    """The count, the cards, the notes and whether there is a next page: all but the query as typed
+    (in the summary and the Next button) and the notes that contain one of `but`."""
+    summary = reply.blocks[0]["text"]["text"]
+    shown: list[Any] = [summary.split(" for “")[0], summary.rpartition("”")[2]]
+    for block in reply.blocks[1:]:
+        if block.get("block_id") == "find:more":
+            shown.append("Next 5")
+        elif block["type"] == "context":
+            kept = [e for e in block["elements"] if not any(b in e["text"] for b in but)]
+            shown += [kept] if kept else []
+        else:
+            shown.append(block)
+    return shown
+
+
+@pytest.mark.parametrize(
+    ("mistyped", "meant"),
+    [
+        ("auth lirbary", "auth library"),  # "library" is a filler word, typed or corrected
+        ("lirbary", "library"),
+        ("authentification", "authentication"),
+        ("kubernetes opertor", "kubernetes operator"),
+        ("pyhton loging", "python logging"),
+        ("feature flgas react", "feature flags react"),
+        ("find me an auth lirbary lang:python", "find me an auth library lang:python"),
+    ],
+)
+def test_a_corrected_typo_finds_exactly_what_the_right_spelling_finds(
+    sample: Engine, ctx: CommandContext, mistyped: str, meant: str
+) -> None:
+    from commands.find import find_page
+
+    corrected = dispatch(build_registry(), ctx, f"find {mistyped}")
+    typed = dispatch(build_registry(), ctx, f"find {meant}")
+    words = " ".join(w for w in meant.split() if ":" not in w)
+    assert f"Showing results for *{words}*" in json.dumps(corrected.blocks)
+    assert "Showing results for" not in json.dumps(typed.blocks)
+    assert what_is_shown(corrected, "Showing results for") == what_is_shown(typed)
+    if "Next 5" in what_is_shown(typed):
+        second = find_page(ctx, mistyped, offset=5), find_page(ctx, meant, offset=5)
+        assert what_is_shown(second[0], "Showing results for") == what_is_shown(second[1])
+
+
+@pytest.mark.parametrize("query", ["café naïve Straße", "数据 管道", "quantum teleporter"])
+def test_no_result_suggests_no_query_that_finds_nothing_again(
+    sample: Engine, ctx: CommandContext, query: str
+) -> None:
+    reply = dispatch(build_registry(), ctx, f"find {query}")
+    text = json.dumps(reply.blocks, ensure_ascii=False)
+    assert "No projects match" in text
+    assert "Try `/innersource find" not in text
+    assert "Or browse a topic: `find topic:" in text
+
+
+def test_every_query_suggested_after_no_result_finds_something(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find quantum teleporter lang:go")
+    text = json.dumps(reply.blocks, ensure_ascii=False)
+    suggested = re.findall(r"`/innersource find ([^`]+)`", text)
+    assert suggested == ["lang:go"]  # not "quantum teleporter", nor "quantum"
+    assert "projects for “lang:go”" in dispatch(build_registry(), ctx, "find lang:go").text
+
+
+def test_an_unknown_filter_key_is_said_back_and_not_searched(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find foo:bar auth")
+    filters = "lang:, topic:, org:, source:, has:, is:, sort:"
+    assert f"I ignored `foo:bar` (filters are {filters})." in json.dumps(reply.blocks)
+    auth = dispatch(build_registry(), ctx, "find auth")
+    assert what_is_shown(reply, "I ignored") == what_is_shown(auth)
+
+
+def test_words_with_colons_that_are_not_filters_are_searched(sample: Engine, ctx: CommandContext) -> None:
+    reply = dispatch(build_registry(), ctx, "find scheduler 10:30")
+    text = json.dumps(reply.blocks)
+    assert "I ignored" not in text
+    assert "platform/tempo-scheduler" in text

@@ -98,3 +98,14 @@ def test_help_lists_the_new_commands_with_examples(here: CommandContext) -> None
         assert usage in rendered
     assert "/innersource stale payments-sdk" in run(here, "help stale")[1]
     assert "/innersource nudges off" in run(here, "help nudges")[1]
+
+
+def test_stale_for_a_mistyped_project_suggests_the_closest_name(here: CommandContext) -> None:
+    _, rendered = run(here, "stale authkit-pyton")
+    assert (
+        "There is no project called `authkit-pyton` in the catalog. Did you mean `authkit-python`" in rendered
+    )
+    _, listed = run(here, "stale authkit-python")
+    assert "#208" in listed
+    _, unknown = run(here, "stale zzqqxx-vvww")
+    assert "Did you mean" not in unknown

@@ -1,6 +1,7 @@
 """`/innersource project <name>` on the bundled sample, on SQLite and PostgreSQL."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -232,3 +233,36 @@ def test_hostile_metadata_is_inert_everywhere(engine: Engine, ctx: CommandContex
         assert dangerous not in reply.text, dangerous
     assert "@channel" not in text
     assert len(reply.blocks) <= 50
+
+
+def suggested(reply: Reply) -> list[str]:
+    _, said, rest = reply.text.partition("Did you mean ")
+    return re.findall(r"`([^`]+)`", rest.partition("?")[0]) if said else []
+
+
+def test_a_mistyped_name_suggests_the_closest_project(sample: Engine, ctx: CommandContext) -> None:
+    reply, text = run(ctx, "project payment-sdk")
+    assert reply.text.startswith("I can't find a project called “payment-sdk”. Did you mean `payments-sdk`?")
+    assert "Did you mean `payments-sdk`?" in text
+    assert "`/innersource find payment-sdk`" in text
+
+
+@pytest.mark.parametrize(
+    "typed", ["payment-sdk", "authkit-pyton", "lumberjak", "identity/authkit-pyhton", "flagship-clint-js"]
+)
+def test_suggested_names_are_at_most_three_real_projects(
+    sample: Engine, ctx: CommandContext, typed: str
+) -> None:
+    names = suggested(run(ctx, f"project {typed}")[0])
+    assert 1 <= len(names) <= 3
+    for name in names:
+        assert "can't find" not in run(ctx, f"project {name}")[0].text
+
+
+def test_a_full_name_suggests_full_names(sample: Engine, ctx: CommandContext) -> None:
+    assert suggested(run(ctx, "project identity/authkit-pyhton")[0])[0] == "identity/authkit-python"
+
+
+def test_nothing_alike_suggests_nothing(sample: Engine, ctx: CommandContext) -> None:
+    reply, text = run(ctx, "project zzqqxx-vvww")
+    assert "can't find" in reply.text and "Did you mean" not in text
