@@ -123,6 +123,8 @@ def serve(settings: Settings, engine: Engine) -> int:
 def supervise(settings: Settings, engine: Engine, workers: int) -> int:
     """Bind the port once, fork `workers` waitress processes onto it, keep them running until a signal."""
     listener = socket.create_server((settings.host, settings.port), backlog=1024)
+    if settings.search_in_memory:
+        share_search_index(engine)
     engine.dispose()  # each worker opens its own connections after the fork
     children: dict[int, int] = {}  # pid -> worker index
     started_at: dict[int, float] = {}
@@ -299,17 +301,36 @@ def build_schedules(settings: Settings, engine: Engine) -> tuple[BackgroundSched
     return scheduler, subscriptions_changed
 
 
+def share_search_index(engine: Engine) -> None:
+    """The supervisor builds the in-memory search index before it forks: the workers share its arrays."""
+    from chatbot.catalog.memory_index import build_before_fork
+
+    try:
+        index = build_before_fork(engine)
+    except Exception:
+        logger.exception("building the search index failed; each worker builds its own")
+        return
+    arrays, objects = index.nbytes()
+    logger.info(
+        "Search index built in %.1f s for the workers to share: %.0f MB of arrays, %.0f MB of terms",
+        index.build_seconds,
+        arrays / 1e6,
+        objects / 1e6,
+    )
+
+
 def warm_up(engine: Engine, search_in_memory: bool = True) -> None:
-    """Build what the first searches would otherwise wait for: the typo vocabulary, and on SQLite the
-    in-memory copy of the search index (searches use FTS5 until it is there)."""
+    """Build what the first searches would otherwise wait for: the typo vocabulary, and the in-memory copy
+    of the search index unless this worker inherited a current one (searches use the database's index
+    until it is there)."""
     from sqlmodel import Session
 
-    from chatbot.catalog.memory_index import build_in_background
+    from chatbot.catalog.memory_index import keep_current
     from chatbot.catalog.vocabulary import vocabulary_for
 
     try:
-        if engine.dialect.name == "sqlite" and search_in_memory:
-            build_in_background(engine)
+        if search_in_memory:
+            keep_current(engine)
         with Session(engine) as session:
             vocabulary_for(session)
     except Exception:

@@ -69,7 +69,7 @@ class Settings:
     port: int = 3000
     threads: int = DEFAULT_THREADS
     workers: int = 1
-    search_in_memory: bool = True  # SQLite: rank from an in-memory copy of the search index
+    search_in_memory: bool = True  # rank from an in-memory copy of the search index (both databases)
     log_level: str = "INFO"
     app: AppConfig = field(default_factory=AppConfig)
 

@@ -130,6 +130,7 @@ def test_worker_processes_share_the_port_and_a_dead_one_is_replaced(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     with start_app(database_url, fake_slack, tmp_path, {"INNERSOURCE_WORKERS": "2"}) as app:
+        assert app.matches(r"Search index built in [\d.]+ s for the workers to share")  # before the fork
         started = app.wait_for_log(r"Worker (\d) \(pid (\d+)\) serving", count=2)
         workers = sorted(started, key=lambda m: m.group(1))
         assert [m.group(1) for m in workers] == ["0", "1"]

@@ -61,7 +61,7 @@ def expansion_scores(
     scores = np.zeros(len(index.lengths), dtype=np.float32)
     phrases = [index.postings[word] for word, _ in stems]
     for (_, weight), posting in zip(stems, phrases, strict=True):
-        ids, bm25 = index.rank(Match(docs=posting[0], phrases=[posting]), include_archived=include_archived)
+        ids, bm25 = index.scores(Match(docs=posting[0], phrases=[posting]), include_archived=include_archived)
         scores[ids] += weight * bm25
-    docs = np.flatnonzero(scores).astype(np.int32)
+    docs = np.flatnonzero(scores != 0).astype(np.int32)
     return Match(docs=docs, phrases=phrases), scores

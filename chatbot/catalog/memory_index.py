@@ -1,33 +1,43 @@
-"""FTS5's index, in memory: BM25 for a search in about a millisecond at 100,000 projects.
+"""The catalog's full-text index, in memory: BM25 for a search in about a millisecond at 100,000 projects.
 
 FTS5 computes BM25 for every match before `ORDER BY rank LIMIT` returns, and scans each phrase's whole
-doclist to weigh it; a common word, or a word with many synonyms, costs 5-30 ms at 100,000 projects.
-This copy holds the same postings, read from the index itself through `fts5vocab` (so stems and tokens
-are exactly FTS5's), with each occurrence already weighted by its column, and scores them with numpy.
+doclist to weigh it; a common word, or a word with many synonyms, costs 5-30 ms at 100,000 projects, and
+PostgreSQL's ts_rank_cd more. This copy holds every stem's postings, each occurrence already weighted by
+its column, in a few flat numpy arrays, and scores them with numpy.
+
+One tokenizer on both databases: FTS5's own (`porter unicode61 remove_diacritics 2`). On SQLite the
+postings are read from the `project_fts` index through `fts5vocab`; on PostgreSQL the same column texts
+are put through the same tokenizer in an in-memory SQLite database (Python's own sqlite3) and read the
+same way. Query words go through it too (`tokens`), so the same catalog ranks identically on both.
 
 The score is FTS5's bm25: k1 = 1.2, b = 0.75, the column weights of search.SQLITE_WEIGHTS, the document
 length over all columns; `tests/catalog/test_memory_index.py` checks it against `ORDER BY rank`. One
 difference: a synonym of several words ("event bus") matches where FTS5 finds it (asked once per
 build), scored with the smaller of its words' frequencies rather than the phrase's own.
 
-The copy knows the catalog's search generation (migration 0005) it was read at; a search compares that
-with the database's (one row) and uses the copy only when they agree (chatbot.catalog.search).
+The copy knows the catalog's search generation (migrations 0005 and 0007) it was read at; a search
+compares that with the database's (one row) and uses the copy only when they agree (chatbot.catalog.search).
 """
 
+import gc
 import json
 import math
+import os
 import re
+import sqlite3
+import sys
 import threading
 import time
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import snowballstemmer
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -37,6 +47,7 @@ from chatbot.catalog.rebuilds import Builds
 from chatbot.catalog.synonyms import GROUPS
 
 COLUMNS = ("name", "title", "topics", "description", "skills", "readme")  # project_fts, in order
+TOKENIZER = "porter unicode61 remove_diacritics 2"  # project_fts's (migration 0003)
 WEIGHTS = (10.0, 8.0, 5.0, 2.0, 2.0, 0.5)  # as search.SQLITE_WEIGHTS
 K1 = 1.2
 B = 0.75
@@ -54,8 +65,10 @@ IdArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
 BitsArray = npt.NDArray[np.uint8]
+OffsetArray = npt.NDArray[np.int64]
 NO_IDS: IdArray = np.zeros(0, dtype=np.int32)
 NO_SCORES: FloatArray = np.zeros(0, dtype=np.float32)
+NO_BITS: BitsArray = np.zeros(0, dtype=np.uint8)
 
 
 @dataclass
@@ -72,11 +85,64 @@ class Match:
     phrases: list[tuple[IdArray, FloatArray]]  # per phrase found: its docs and weighted frequency
 
 
+class Postings(Mapping[str, tuple[IdArray, FloatArray]]):
+    """term -> (project ids ascending, weighted frequency): views into three arrays shared by every term,
+    so that workers forked after the build share their pages (a few large buffers, not a million small)."""
+
+    def __init__(
+        self,
+        slots: Mapping[str, int] | None = None,
+        offsets: OffsetArray | None = None,
+        docs: IdArray = NO_IDS,
+        weights: FloatArray = NO_SCORES,
+        bits: BitsArray = NO_BITS,
+    ) -> None:
+        self.slots = slots or {}  # term -> its number: its postings are offsets[n]:offsets[n + 1]
+        self.offsets = offsets if offsets is not None else np.zeros(1, dtype=np.int64)
+        self.docs, self.weights, self.bits = docs, weights, bits
+
+    def __getitem__(self, term: str) -> tuple[IdArray, FloatArray]:
+        start, end = self._span(term)
+        return self.docs[start:end], self.weights[start:end]
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.slots
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.slots)
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    def column_bits(self, term: str) -> BitsArray:
+        start, end = self._span(term)
+        return self.bits[start:end]
+
+    def _span(self, term: str) -> tuple[int, int]:
+        slot = self.slots[term]
+        return int(self.offsets[slot]), int(self.offsets[slot + 1])
+
+
+class ColumnBits(Mapping[str, BitsArray]):
+    """term -> per posting, a bit per column that has the term (bit i: COLUMNS[i])."""
+
+    def __init__(self, postings: Postings) -> None:
+        self._postings = postings
+
+    def __getitem__(self, term: str) -> BitsArray:
+        return self._postings.column_bits(term)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._postings)
+
+    def __len__(self) -> int:
+        return len(self._postings)
+
+
 @dataclass
 class MemoryIndex:
     generation: int = 0
-    postings: dict[str, tuple[IdArray, FloatArray]] = field(default_factory=dict)  # docs, weighted freq
-    column_bits: dict[str, BitsArray] = field(default_factory=dict)  # per posting: a bit per column
+    postings: Postings = field(default_factory=Postings)
     terms: list[str] = field(default_factory=list)  # sorted, for prefixes
     lengths: FloatArray = field(default_factory=lambda: NO_SCORES)  # tokens per project id
     listed: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))  # not archived/removed
@@ -92,6 +158,31 @@ class MemoryIndex:
     rows: int = 0
     average_length: float = 1.0
     build_seconds: float = 0.0
+
+    @property
+    def column_bits(self) -> ColumnBits:
+        return ColumnBits(self.postings)
+
+    def nbytes(self) -> tuple[int, int]:
+        """(bytes of numpy arrays, bytes of the Python objects that find them: terms and their slots)."""
+        arrays: list[npt.NDArray[Any]] = [
+            self.postings.docs,
+            self.postings.weights,
+            self.postings.bits,
+            self.postings.offsets,
+            self.lengths,
+            self.listed,
+            self.present,
+            self.activity,
+            self.labels,
+            *(codes for _, codes in self.facets.values()),
+            *self.topics.values(),
+            *self.phrases.values(),
+        ]
+        objects = sys.getsizeof(self.terms) + sys.getsizeof(self.postings.slots)
+        objects += sum(sys.getsizeof(term) for term in self.terms)
+        objects += sum(sys.getsizeof(topic) + 112 for topic in self.topics)  # key and array header
+        return sum(a.nbytes for a in arrays), objects
 
     def match(self, groups: Sequence[Sequence[Phrase]], *, any_word: bool = False) -> Match:
         """Projects with every group (or any, with `any_word`); a group is the alternatives of one word."""
@@ -111,12 +202,12 @@ class MemoryIndex:
 
     def columns_with(self, phrase: Phrase, ids: IdArray) -> BitsArray:
         """For each of `ids`: a bit per column that has the phrase's first word (a prefix, if so)."""
-        words = [stem(word) for word in WORD.findall(fold(phrase.text))]
+        words = tokens(phrase.text)
         if not words:
             return np.zeros(len(ids), dtype=np.uint8)
         bits = np.zeros(len(self.lengths), dtype=np.uint8)
         for term in self._terms(words[0], prefix=phrase.prefix):
-            bits[self.postings[term][0]] |= self.column_bits[term]
+            bits[self.postings[term][0]] |= self.postings.column_bits(term)
         return bits[ids]
 
     def keep(self, found: Match, ids: IdArray) -> Match:
@@ -143,14 +234,21 @@ class MemoryIndex:
         self, found: Match, *, include_archived: bool, limit: int | None = None
     ) -> tuple[IdArray, FloatArray]:
         """(project ids, bm25 scores) of the best `limit` visible matches (all by default), best first."""
-        matched = self.visible(found, include_archived=include_archived)
+        return best_first(*self.scores(found, include_archived=include_archived), limit=limit)
+
+    def scores(self, found: Match, *, include_archived: bool) -> tuple[IdArray, FloatArray]:
+        """(project ids ascending, bm25 scores) of every visible match: rank() without the ordering."""
+        shown = (self.present if include_archived else self.listed)[found.docs]
+        matched = found.docs[shown]
         if not len(matched):
             return NO_IDS, NO_SCORES
         scores = np.zeros(len(matched), dtype=np.float32)
         norm = K1 * (1 - B + B * self.lengths[matched] / self.average_length)
         for docs, frequency in found.phrases:
             idf = max(math.log((self.rows - len(docs) + 0.5) / (len(docs) + 0.5)), 1e-6)
-            if len(matched) * DENSE_ABOVE_SHARE < len(self.lengths):
+            if docs is found.docs:  # one phrase's own postings (a word's, as expansion ranks them)
+                f = frequency[shown]
+            elif len(matched) * DENSE_ABOVE_SHARE < len(self.lengths):
                 at = np.minimum(np.searchsorted(docs, matched), len(docs) - 1)
                 f = np.where(docs[at] == matched, frequency[at], 0.0)
             else:
@@ -158,14 +256,10 @@ class MemoryIndex:
                 dense[docs] = frequency
                 f = dense[matched]
             scores += idf * (f * (K1 + 1)) / (f + norm)
-        if limit is not None and limit < len(matched):
-            best = np.argpartition(-scores, limit - 1)[:limit]
-            matched, scores = matched[best], scores[best]
-        order = np.lexsort((matched, -scores))
-        return matched[order], scores[order]
+        return matched, scores
 
     def _phrase(self, phrase: Phrase) -> tuple[IdArray, FloatArray]:
-        words = [stem(word) for word in WORD.findall(fold(phrase.text))]
+        words = tokens(phrase.text)
         if not words:
             return NO_IDS, NO_SCORES
         docs, frequency = self._stem(words[0], prefix=phrase.prefix and len(words) == 1)
@@ -204,7 +298,7 @@ class MemoryIndex:
         dense = np.zeros(len(self.lengths), dtype=np.float32)
         for docs, frequency in found:
             dense[docs] += frequency  # docs are unique within one stem
-        merged = np.flatnonzero(dense).astype(np.int32)
+        merged = np.flatnonzero(dense > 0).astype(np.int32)  # a bool array: 8x faster than the floats
         return merged, dense[merged]
 
     def _union(self, parts: list[IdArray]) -> IdArray:
@@ -219,38 +313,123 @@ class MemoryIndex:
         return np.flatnonzero(marks).astype(np.int32)
 
 
-# --- words, as the index's tokenizer ('porter unicode61 remove_diacritics 2') makes them ------------
+def best_first(ids: IdArray, scores: FloatArray, *, limit: int | None = None) -> tuple[IdArray, FloatArray]:
+    """The best `limit` (all by default), by score then id: one sort of 64-bit keys (the score's bits, which
+    order as the scores do since none is negative, above the id), several times faster than a lexsort."""
+    if not len(ids):
+        return NO_IDS, NO_SCORES
+    inverted = np.uint64(0xFFFFFFFF) - np.ascontiguousarray(scores, dtype=np.float32).view(np.uint32)
+    keys = inverted.astype(np.uint64) << np.uint64(32) | ids.astype(np.uint64)
+    if limit is not None and limit < len(keys):
+        keys = np.partition(keys, limit - 1)[:limit]
+    keys.sort()
+    best = (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
+    bits = (np.uint64(0xFFFFFFFF) - (keys >> np.uint64(32))).astype(np.uint32)
+    return best, bits.view(np.float32)
 
+
+# --- words, made by the index's own tokenizer ----------------------------------------------------
+
+Run = Callable[[str, tuple[Any, ...]], Iterable[Sequence[Any]]]  # SQL with ? parameters -> rows
+
+
+class _Tokenizer:
+    """FTS5's tokenizer on any text, in an in-memory SQLite database of this process (one per process:
+    a SQLite connection must not cross a fork)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def __call__(self, text: str) -> tuple[str, ...]:
+        with self._lock:
+            if self._db is None or self._pid != os.getpid():
+                self._db, self._pid = _tokenizer_database(), os.getpid()
+            self._db.execute("INSERT INTO words(rowid, text) VALUES (1, ?)", (text,))
+            try:
+                rows = self._db.execute("SELECT term FROM temp.word_instances ORDER BY offset").fetchall()
+            finally:
+                self._db.execute("DELETE FROM words")
+        return tuple(str(term) for (term,) in rows)
+
+
+def _tokenizer_database() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    db.execute(f"CREATE VIRTUAL TABLE words USING fts5(text, tokenize = '{TOKENIZER}')")
+    db.execute("CREATE VIRTUAL TABLE temp.word_instances USING fts5vocab(main, words, 'instance')")
+    return db
+
+
+_tokenize = _Tokenizer()
+
+
+@lru_cache(maxsize=50_000)
+def tokens(text: str) -> tuple[str, ...]:
+    """The stems FTS5 makes of `text` (folded, split, Porter-stemmed), in order: what the index holds."""
+    return _tokenize(text)
+
+
+def stem(word: str) -> str:
+    """The index's stem of one word (SQLite's Porter stemmer leaves words under 3 letters alone)."""
+    found = tokens(word)
+    return found[0] if len(found) == 1 else word
+
+
+# Near FTS5's splitting, for reading text word by word; `tokens` is exact.
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_stemmer = snowballstemmer.stemmer("porter")
-_stemmer_lock = threading.Lock()  # a snowball stemmer keeps its state on the instance
 
 
 def fold(text: str) -> str:
     """Lower case without diacritics."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-@lru_cache(maxsize=20_000)
-def stem(word: str) -> str:
-    """The Porter stem, as SQLite's `porter` tokenizer makes it (it leaves words under 3 letters alone)."""
-    if len(word) < 3:
-        return word
-    with _stemmer_lock:
-        return str(_stemmer.stemWord(word))
 
 
 # --- reading the index --------------------------------------------------------------------------
 
 
 def generation_of(connection: Connection) -> int:
+    """The catalog's search generation; on PostgreSQL with the row's version (migration 0007)."""
+    if connection.dialect.name == "postgresql":
+        row = connection.exec_driver_sql(
+            "SELECT generation, CAST(CAST(xmin AS TEXT) AS BIGINT) FROM search_generation"
+            " ORDER BY generation DESC LIMIT 1"
+        ).first()
+        return int(row[0]) << 32 | int(row[1]) if row is not None else 0
     row = connection.exec_driver_sql("SELECT generation FROM search_generation").first()
     return int(row[0]) if row is not None else 0
 
 
+@dataclass
+class _Postings:
+    """Being read: each term's postings, to be put end to end."""
+
+    terms: list[str] = field(default_factory=list)
+    docs: list[IdArray] = field(default_factory=list)
+    weights: list[FloatArray] = field(default_factory=list)
+    bits: list[BitsArray] = field(default_factory=list)
+
+    def packed(self) -> Postings:
+        order = sorted(range(len(self.terms)), key=self.terms.__getitem__)
+        sizes = np.array([len(self.docs[i]) for i in order], dtype=np.int64)
+
+        def joined(parts: list[Any], dtype: type) -> Any:
+            return np.concatenate([parts[i] for i in order]) if order else np.zeros(0, dtype=dtype)
+
+        return Postings(
+            slots={self.terms[i]: slot for slot, i in enumerate(order)},
+            offsets=np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(sizes)]),
+            docs=joined(self.docs, np.int32),
+            weights=joined(self.weights, np.float32),
+            bits=joined(self.bits, np.uint8),
+        )
+
+
 def build_memory_index(connection: Connection) -> MemoryIndex:
-    """Every (stem, project, column) occurrence in `project_fts` (about 4 s at 100,000 projects)."""
+    """Every (stem, project, column) occurrence of the catalog (about 4 s at 100,000 projects)."""
     started = time.perf_counter()
     generation = generation_of(connection)  # read first: a change made meanwhile makes this one stale
     size = connection.exec_driver_sql("SELECT coalesce(max(id), 0), count(*) FROM project").first()
@@ -264,6 +443,8 @@ def build_memory_index(connection: Connection) -> MemoryIndex:
         "SELECT id, archived, removed_at IS NOT NULL, activity_score,"
         " lower(coalesce(language, '')), lower(owner_login), source, CAST(topics AS TEXT) FROM project"
     ):
+        if project_id > top:
+            continue  # added since: the next build has it
         present[project_id] = not removed
         listed[project_id] = not removed and not archived
         activity[project_id] = score or 0
@@ -275,42 +456,17 @@ def build_memory_index(connection: Connection) -> MemoryIndex:
     for project_id, issue_labels in connection.exec_driver_sql(
         "SELECT project_id, labels FROM issue WHERE state = 'open'"
     ):
-        labels[project_id] |= _label_bits(issue_labels)
+        if project_id <= top:
+            labels[project_id] |= _label_bits(issue_labels)
     lengths = np.zeros(top + 1, dtype=np.float64)
-    column_weights = np.array(WEIGHTS, dtype=np.float32)
-    postings: dict[str, tuple[IdArray, FloatArray]] = {}
-    column_bits: dict[str, BitsArray] = {}
-    connection.exec_driver_sql(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.project_fts_instances"
-        " USING fts5vocab(main, project_fts, 'instance')"
-    )
-    # One row per stem, its occurrences as text (in the index's order: project, column, offset): turning
-    # 5.8 million rows into Python tuples would take ten times as long at 100,000 projects.
-    column_codes = " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(COLUMNS))
-    stems = connection.exec_driver_sql(
-        f"SELECT term, group_concat(doc, ' '), group_concat(CASE col {column_codes} END, '')"
-        " FROM temp.project_fts_instances GROUP BY term"
-    )
-    for term, doc_text, column_text in stems:
-        docs = np.array(doc_text.split(" "), dtype=np.int32)
-        codes = np.frombuffer(column_text.encode("ascii"), dtype=np.uint8) - ord("0")
-        if len(docs) > 1 and bool((docs[1:] < docs[:-1]).any()):  # not in project order: make it so
-            order = np.argsort(docs, kind="stable")
-            docs, codes = docs[order], codes[order]
-        weights = column_weights[codes]
-        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
-        unique = docs[starts]
-        keep = unique <= top
-        counts = np.diff(np.r_[starts, len(docs)])
-        postings[term] = (unique[keep], np.add.reduceat(weights, starts)[keep].astype(np.float32))
-        column_bits[term] = np.bitwise_or.reduceat(np.left_shift(1, codes).astype(np.uint8), starts)[keep]
-        lengths[unique[keep]] += counts[keep]
+    with _full_text(connection) as run:
+        postings = _read_postings(run, top, lengths)
+        phrases = _synonym_phrases(run)
     total = float(lengths.sum())
     return MemoryIndex(
         generation=generation,
         postings=postings,
-        column_bits=column_bits,
-        terms=sorted(postings),
+        terms=list(postings.slots),  # in slot order: sorted
         lengths=lengths.astype(np.float32),
         listed=listed,
         present=present,
@@ -318,20 +474,96 @@ def build_memory_index(connection: Connection) -> MemoryIndex:
         labels=labels,
         facets=facets,
         topics={topic: np.array(ids, dtype=np.int32) for topic, ids in tagged.items()},
-        phrases=_synonym_phrases(connection),
+        phrases=phrases,
         rows=rows,
         average_length=total / rows if rows else 1.0,
         build_seconds=time.perf_counter() - started,
     )
 
 
-def _synonym_phrases(connection: Connection) -> dict[str, IdArray]:
+@contextmanager
+def _full_text(connection: Connection) -> Iterator[Run]:
+    """SQL on an FTS5 table `project_fts` of the catalog: SQLite's own; for PostgreSQL, one built from
+    the same column texts in an in-memory SQLite database (contentless: the index alone)."""
+    if connection.dialect.name == "sqlite":
+        yield connection.exec_driver_sql
+        return
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.execute(
+            f"CREATE VIRTUAL TABLE project_fts USING fts5({', '.join(COLUMNS)},"
+            f" tokenize = '{TOKENIZER}', content = '')"
+        )
+        db.executemany(
+            f"INSERT INTO project_fts(rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            map(indexed_text, connection.exec_driver_sql(INDEXED_ROWS)),
+        )
+        yield db.execute
+
+
+INDEXED_ROWS = (
+    "SELECT id, name, full_name, title, CAST(topics AS TEXT), description, motivation, language,"
+    " CAST(skills AS TEXT), readme_excerpt FROM project"
+)
+
+
+def indexed_text(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A row of INDEXED_ROWS as project_fts's columns: what migration 0003's SQLite triggers index."""
+    project_id, name, full_name, title, topics, description, motivation, language, skills, readme = row
+    return (
+        project_id,
+        f"{name} {full_name.replace('/', ' ').replace('_', ' ')}",
+        title,
+        " ".join(_strings(topics)),
+        f"{description} {motivation}",
+        f"{language or ''} {' '.join(_strings(skills))}",
+        readme,
+    )
+
+
+def _read_postings(run: Run, top: int, lengths: npt.NDArray[np.float64]) -> Postings:
+    """Each stem's postings from `project_fts` (adds every project's tokens to `lengths`)."""
+    run(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.project_fts_instances"
+        " USING fts5vocab(main, project_fts, 'instance')",
+        (),
+    )
+    column_weights = np.array(WEIGHTS, dtype=np.float32)
+    read = _Postings()
+    # One row per stem, its occurrences as text (in the index's order: project, column, offset): turning
+    # 5.8 million rows into Python tuples would take ten times as long at 100,000 projects.
+    column_codes = " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(COLUMNS))
+    stems = run(
+        f"SELECT term, group_concat(doc, ' '), group_concat(CASE col {column_codes} END, '')"
+        " FROM temp.project_fts_instances GROUP BY term",
+        (),
+    )
+    for term, doc_text, column_text in stems:
+        docs = np.fromstring(doc_text, dtype=np.int32, sep=" ")
+        codes = np.frombuffer(column_text.encode("ascii"), dtype=np.uint8) - ord("0")
+        if len(docs) > 1 and bool((docs[1:] < docs[:-1]).any()):  # not in project order: make it so
+            order = np.argsort(docs, kind="stable")
+            docs, codes = docs[order], codes[order]
+        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+        unique = docs[starts]
+        keep = unique <= top
+        if not keep.any():
+            continue
+        counts = np.diff(np.r_[starts, len(docs)])
+        read.terms.append(str(term))
+        read.docs.append(unique[keep])
+        read.weights.append(np.add.reduceat(column_weights[codes], starts)[keep].astype(np.float32))
+        read.bits.append(np.bitwise_or.reduceat(np.left_shift(1, codes).astype(np.uint8), starts)[keep])
+        lengths[unique[keep]] += counts[keep]
+    return read.packed()
+
+
+def _synonym_phrases(run: Run) -> dict[str, IdArray]:
     found: dict[str, IdArray] = {}
     for group in GROUPS:
         for phrase in group:
-            words = [stem(word) for word in WORD.findall(fold(phrase))]
+            words = tokens(phrase)
             if len(words) > 1 and " ".join(words) not in found:
-                rows = connection.exec_driver_sql(
+                rows = run(
                     "SELECT rowid FROM project_fts WHERE project_fts MATCH ? ORDER BY rowid",
                     ('"' + phrase.replace('"', '""') + '"',),
                 )
@@ -361,10 +593,10 @@ _builds = Builds("search-index", at_most_every_seconds=REBUILD_INTERVAL_SECONDS)
 
 
 def memory_index_for(session: Session) -> MemoryIndex | None:
-    """The in-memory copy, if it is current; else None and the search goes to FTS5.
+    """The in-memory copy, if it is current; else None and the search goes to the database's index.
 
     A stale copy is rebuilt at once when that was quick (small catalogs: results are never stale), else
-    in the background, the searches meanwhile going to FTS5 (slower, never stale).
+    in the background, the searches meanwhile going to FTS5 / ts_rank_cd (slower, never stale).
     """
     engine = session.get_bind().engine
     key = str(engine.url)
@@ -378,14 +610,14 @@ def memory_index_for(session: Session) -> MemoryIndex | None:
         return None
     with _builds.claim(key) as claimed:
         if not claimed:
-            return None  # being built: FTS5 answers meanwhile
+            return None  # being built: the database's index answers meanwhile
         index = _cache[key] = build_memory_index(connection)
     return index if index.generation == generation else None
 
 
 def build_in_background(engine: Engine) -> None:
-    """Start building the copy (as `serve` does at start), unless that is under way or was started less
-    than REBUILD_INTERVAL_SECONDS ago; searches use FTS5 until it is there."""
+    """Start building the copy, unless that is under way or was started less than
+    REBUILD_INTERVAL_SECONDS ago; searches use the database's index until it is there."""
     key = str(engine.url)
 
     def build() -> None:
@@ -393,3 +625,22 @@ def build_in_background(engine: Engine) -> None:
             _cache[key] = build_memory_index(session.connection())
 
     _builds.in_background(key, build)
+
+
+def keep_current(engine: Engine) -> None:
+    """As `serve` starts: build the copy in the background, unless this process already has a current
+    one (a worker forked after the supervisor built it)."""
+    with Session(engine) as session:
+        cached = _cache.get(str(engine.url))
+        if cached is not None and cached.generation == generation_of(session.connection()):
+            return
+    build_in_background(engine)
+
+
+def build_before_fork(engine: Engine) -> MemoryIndex:
+    """Build the copy now, in a process about to fork its workers: they inherit it, and share its arrays'
+    pages for as long as neither side writes them (`gc.freeze()` keeps the collector off them)."""
+    with Session(engine) as session:
+        index = _cache[str(engine.url)] = build_memory_index(session.connection())
+    gc.freeze()
+    return index

@@ -1,14 +1,15 @@
 """Catalog search: full-text relevance with field weights, stemming, prefixes and synonyms.
 
-SQLite uses the FTS5 index (BM25); PostgreSQL the weighted tsvector (ts_rank_cd); both are kept by
-triggers (migration 0003). Every word must match (a word matches through any of its synonyms); when
-nothing matches them all, projects matching some words are shown and the reply says so. Relevance gets
-a mild boost for activity. A query with no match is retried with typos corrected from the catalog's
-own vocabulary. Archived and removed projects are left out unless `is:archived` is asked for.
+Both databases rank with BM25 from an in-memory copy of the full-text index while it is current
+(chatbot.catalog.memory_index); else SQLite uses the FTS5 index (BM25), PostgreSQL the weighted tsvector
+(ts_rank_cd); both are kept by triggers (migration 0003). Every word must match (a word matches through
+any of its synonyms); when nothing matches them all, projects matching some words are shown and the
+reply says so. Relevance gets a mild boost for activity. A query with no match is retried with typos
+corrected from the catalog's own vocabulary. Archived and removed projects are left out unless
+`is:archived` is asked for.
 """
 
 import dataclasses
-import json
 import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -20,8 +21,9 @@ import numpy as np
 from sqlalchemy import BindParameter, TextClause, bindparam, text
 from sqlmodel import Session, col, select
 
+from chatbot.catalog.expansion import EXPANSION_WEIGHT, FEEDBACK_PROJECTS, expansion_scores, expansion_stems
 from chatbot.catalog.filters import Conditions, filter_conditions, visible
-from chatbot.catalog.memory_index import Match, MemoryIndex, Phrase, memory_index_for
+from chatbot.catalog.memory_index import Match, MemoryIndex, Phrase, best_first, memory_index_for
 from chatbot.catalog.query import SearchQuery, parse_query, with_words
 from chatbot.catalog.synonyms import expand
 from chatbot.catalog.vocabulary import corrected_words
@@ -119,12 +121,14 @@ FILL_BELOW = 10  # two pages: fewer strict matches than this are followed by the
 def search_projects(
     session: Session, query: str, *, limit: int = 5, offset: int = 0, memory_index: bool = True
 ) -> SearchPage:
-    """`memory_index=False`: on SQLite, rank with FTS5 even when the in-memory copy is current."""
+    """`memory_index=False`: rank with FTS5 / ts_rank_cd even when the in-memory copy is current."""
     parsed = parse_query(query)
     if parsed.is_empty:
         return SearchPage(projects=[], total=0, query=parsed)
     postgres = session.get_bind().dialect.name == "postgresql"
-    backend = PostgresSearch() if postgres else SqliteSearch(memory_index=memory_index)
+    backend = (
+        PostgresSearch(memory_index=memory_index) if postgres else SqliteSearch(memory_index=memory_index)
+    )
 
     found = _match_with_corrections(session, backend, parsed, postgres=postgres)
     found = _filled(session, backend, parsed, found, postgres=postgres)
@@ -175,13 +179,13 @@ def _filled(
 
     They come from the same narrowing as relaxed matching (the most informative words first), ranked
     after the strict matches; the total counts both, and the reply says how many match every word."""
-    terms = found.corrected or parsed.terms
-    if found.relaxed or not found.ids or len(found.ids) >= FILL_BELOW or len(terms) < 2:
+    terms = found.corrected if found.corrected is not None else parsed.terms
+    if found.relaxed or not found.ids or len(found.ids) >= FILL_BELOW:
         return found
     if parsed.sort != "relevance":
         return found
     query = dataclasses.replace(parsed, terms=terms)
-    extra = backend.related(session, query, find_filters(parsed, postgres=postgres), beyond=set(found.ids))
+    extra = backend.related(session, query, find_filters(parsed, postgres=postgres), beyond=found.ids)
     seen = set(found.ids)
     more = [i for i in _rank(extra.rows, "relevance") if i not in seen]
     if not more:
@@ -227,6 +231,7 @@ def _relaxed_rows(
     def only(terms: list[str]) -> SearchQuery:
         return dataclasses.replace(query, terms=terms)
 
+    seen = set(beyond)
     counts = {t: backend.count(session, only([t]), any_word=False) for t in query.terms}
     by_rarity = sorted((t for t in query.terms if counts[t] > 0), key=lambda t: counts[t])
     attempts: list[tuple[list[str], bool]] = []
@@ -239,7 +244,7 @@ def _relaxed_rows(
     for terms, any_word in attempts:
         narrowed = only([t for t in query.terms if t in terms])
         matches = backend.rows(session, narrowed, filters, any_word=any_word)
-        if any(row.id not in beyond for row in matches.rows):
+        if any(row.id not in seen for row in matches.rows):
             return matches
     return Matches(rows=[])
 
@@ -306,18 +311,9 @@ class Backend:
         return int(session.execute(_bind(sql, extra), extra).scalar_one())
 
 
-class SqliteSearch(Backend):
-    """BM25 from the in-memory copy of the FTS5 index when it is current, else from FTS5 itself."""
-
-    # CROSS JOIN makes SQLite run the full-text match once and join from it; a plain JOIN lets the
-    # planner scan `project` and probe the index per row, which took seconds for count(*) at 5,000.
-    # `rank MATCH 'bm25(...)'` + ORDER BY rank lets FTS5 rank internally: ~1.5x faster than ORDER BY bm25().
-    SELECT = (
-        f"SELECT {_select_list('-rank', typed=True)}"
-        " FROM project_fts CROSS JOIN project p ON p.id = project_fts.rowid"
-        " WHERE project_fts MATCH :match AND rank MATCH 'bm25({weights})' AND {where}"
-        " ORDER BY rank LIMIT {limit}"
-    )
+class IndexedSearch(Backend):
+    """BM25 from the in-memory copy of the full-text index (chatbot.catalog.memory_index) when it is
+    current; the database's own index otherwise (the subclasses)."""
 
     def __init__(self, *, memory_index: bool = True) -> None:
         self._index: MemoryIndex | None = None
@@ -332,22 +328,12 @@ class SqliteSearch(Backend):
         self, session: Session, query: SearchQuery, filters: Conditions, beyond: Collection[int] = ()
     ) -> Matches:
         """In memory, BM25 over any of the words ranks them all in a millisecond, rare words weighing
-        most; FTS5 would rank every project with a common word, so it narrows first (Backend.related)."""
-        if self.index(session) is not None:
-            return self.rows(session, query, filters, any_word=True)
-        return super().related(session, query, filters, beyond)
-
-    def rows(self, session: Session, query: SearchQuery, filters: Conditions, *, any_word: bool) -> Matches:
+        most; FTS5 / ts_rank_cd would rank every project with a common word, so they narrow first
+        (Backend.related)."""
         index = self.index(session)
-        if index is not None:
-            return self._in_memory(session, index, query, any_word=any_word)
-        sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=filters.sql(), limit=RERANK_LIMIT)
-        bound = {**filters.params, "match": fts5_query(query, any_word=any_word)}
-        found = [Ranked._make(row) for row in session.execute(_bind(sql, bound), bound).all()]
-        if _has_synonyms(query.terms):
-            boost = _typed_word_boost(query.terms)
-            found = [row._replace(relevance=row.relevance * boost(row)) for row in found]
-        return Matches(found)
+        if index is None or query.sort != "relevance":
+            return super().related(session, query, filters, beyond)
+        return _related_in_memory(session, index, query, beyond)
 
     def _in_memory(
         self, session: Session, index: MemoryIndex, query: SearchQuery, *, any_word: bool
@@ -372,11 +358,8 @@ class SqliteSearch(Backend):
             ]
             return Matches(rows, matched)
         # Sorted by stars, age or name: those columns, for the ranked ones.
-        columns = session.connection().exec_driver_sql(
-            "SELECT id, stars, created_at, coalesce(nullif(title, ''), name) AS name FROM project"
-            " WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(ids.tolist()),),
-        )
+        sql = "SELECT id, stars, created_at, coalesce(nullif(title, ''), name) FROM project WHERE id IN :ids"
+        columns = session.execute(_bind(sql, {"ids": tuple(ids.tolist())}), {"ids": tuple(ids.tolist())})
         by_id = {project_id: (stars, created_at, name) for project_id, stars, created_at, name in columns}
         rows = [
             Ranked(project_id, score, activity, *by_id[project_id])
@@ -384,6 +367,32 @@ class SqliteSearch(Backend):
             if project_id in by_id
         ]
         return Matches(rows, matched)
+
+
+class SqliteSearch(IndexedSearch):
+    """BM25 from the in-memory copy of the FTS5 index when it is current, else from FTS5 itself."""
+
+    # CROSS JOIN makes SQLite run the full-text match once and join from it; a plain JOIN lets the
+    # planner scan `project` and probe the index per row, which took seconds for count(*) at 5,000.
+    # `rank MATCH 'bm25(...)'` + ORDER BY rank lets FTS5 rank internally: ~1.5x faster than ORDER BY bm25().
+    SELECT = (
+        f"SELECT {_select_list('-rank', typed=True)}"
+        " FROM project_fts CROSS JOIN project p ON p.id = project_fts.rowid"
+        " WHERE project_fts MATCH :match AND rank MATCH 'bm25({weights})' AND {where}"
+        " ORDER BY rank LIMIT {limit}"
+    )
+
+    def rows(self, session: Session, query: SearchQuery, filters: Conditions, *, any_word: bool) -> Matches:
+        index = self.index(session)
+        if index is not None:
+            return self._in_memory(session, index, query, any_word=any_word)
+        sql = self.SELECT.format(weights=SQLITE_WEIGHTS, where=filters.sql(), limit=RERANK_LIMIT)
+        bound = {**filters.params, "match": fts5_query(query, any_word=any_word)}
+        found = [Ranked._make(row) for row in session.execute(_bind(sql, bound), bound).all()]
+        if _has_synonyms(query.terms):
+            boost = _typed_word_boost(query.terms)
+            found = [row._replace(relevance=row.relevance * boost(row)) for row in found]
+        return Matches(found)
 
     def count(self, session: Session, query: SearchQuery, *, any_word: bool) -> int:
         index = self.index(session)
@@ -396,13 +405,19 @@ class SqliteSearch(Backend):
         return int(found or 0)
 
 
-class PostgresSearch(Backend):
+class PostgresSearch(IndexedSearch):
+    """The in-memory BM25 when the copy is current, as SQLite (the same results); else ts_rank_cd over the
+    weighted tsvector."""
+
     RELEVANCE = (
         f"ts_rank_cd('{POSTGRES_WEIGHTS}', p.search_vector, q, 1)"
         f" + {TYPED_WORD_WEIGHT} * ts_rank_cd('{POSTGRES_WEIGHTS}', p.search_vector, t, 1)"
     )
 
     def rows(self, session: Session, query: SearchQuery, filters: Conditions, *, any_word: bool) -> Matches:
+        index = self.index(session)
+        if index is not None:
+            return self._in_memory(session, index, query, any_word=any_word)
         expression = tsquery_expression(query.terms, any_word=any_word)
         if not expression:
             return Matches(rows=[])
@@ -416,6 +431,12 @@ class PostgresSearch(Backend):
         bound = {**filters.params, "tsquery": expression, "typed": typed}
         return Matches([Ranked(*row) for row in session.execute(_bind(sql, bound), bound).all()])
 
+    def count(self, session: Session, query: SearchQuery, *, any_word: bool) -> int:
+        index = self.index(session)
+        if index is not None:
+            return len(index.match(memory_groups(query.terms), any_word=any_word).docs)
+        return super().count(session, query, any_word=any_word)
+
     def match(self, query: SearchQuery, *, any_word: bool) -> tuple[str, str, Params]:
         return (
             "project p, to_tsquery('english', :tsquery) q",
@@ -424,9 +445,50 @@ class PostgresSearch(Backend):
         )
 
 
+def _related_in_memory(
+    session: Session, index: MemoryIndex, query: SearchQuery, beyond: Collection[int]
+) -> Matches:
+    """BM25 over any of the words (rare words weigh most), plus the words the best matches share
+    (chatbot.catalog.expansion): projects that say the same thing in the catalog's own words."""
+    found = _found(index, query, any_word=True)
+    ids, scores = index.scores(found, include_archived=query.include_archived)
+    combined = np.zeros(len(index.lengths), dtype=np.float32)
+    combined[ids] = scores
+    # The projects matching every word, when there are some: the best of those matching some drift.
+    best_some = best_first(ids, scores, limit=FEEDBACK_PROJECTS)[0]
+    feedback = list(beyond)[:FEEDBACK_PROJECTS] or best_some.tolist()
+    stems = expansion_stems(index, _texts(session, feedback), query.terms)
+    if stems:
+        extra, extra_scores = expansion_scores(index, stems, include_archived=query.include_archived)
+        extra = _filtered(index, extra, query)
+        best = float(extra_scores[extra.docs].max()) if len(extra.docs) else 0.0
+        if best > 0:
+            top = float(scores.max()) if len(scores) else 1.0
+            combined[extra.docs] += EXPANSION_WEIGHT * top * extra_scores[extra.docs] / best
+    candidates = index.visible(
+        Match(docs=np.flatnonzero(combined != 0).astype(np.int32), phrases=[]),
+        include_archived=query.include_archived,
+    )
+    order, _ = best_first(candidates, combined[candidates], limit=RERANK_LIMIT)
+    rows = [Ranked(int(i), float(combined[i]), float(index.activity[i]), 0, None, "") for i in order]
+    return Matches(rows, len(candidates))
+
+
+def _texts(session: Session, ids: Sequence[int]) -> list[str]:
+    """What the feedback projects say about themselves: name, title, description and topics."""
+    if not ids:
+        return []
+    sql = "SELECT name, title, description, CAST(topics AS TEXT) FROM project WHERE id IN :ids"
+    rows = session.execute(_bind(sql, {"ids": tuple(ids)}), {"ids": tuple(ids)})
+    return [" ".join(part or "" for part in row) for row in rows]
+
+
 def _found(index: MemoryIndex, query: SearchQuery, *, any_word: bool) -> Match:
     """The matches in memory that pass the filters: the same tests as find_filters' SQL."""
-    found = index.match(memory_groups(query.terms), any_word=any_word)
+    return _filtered(index, index.match(memory_groups(query.terms), any_word=any_word), query)
+
+
+def _filtered(index: MemoryIndex, found: Match, query: SearchQuery) -> Match:
     for facet, values in (("language", query.languages), ("owner", query.orgs), ("source", query.sources)):
         if values:
             found = index.of(found, facet, values)
