@@ -53,7 +53,7 @@ from benchmarks.corpus import build_catalog, check_search_sees, load, vocabulary
 from benchmarks.relevance import QUERIES
 from chatbot.catalog import views as catalog_views
 from chatbot.catalog.cards import card_for
-from chatbot.catalog.memory_index import memory_index_for
+from chatbot.catalog.memory_index import build_before_fork, memory_index_for
 from chatbot.catalog.queries import issue_counts
 from chatbot.db import make_engine, upgrade
 from chatbot.handlers import CommandContext, Deps, Reply, UsageError
@@ -331,53 +331,71 @@ def resident_mb() -> float:
 
 
 def forked_workers(engine: Engine, workers: int, queries: Sequence[str]) -> list[str]:
-    """Fork `workers` processes after the build, as the server's supervisor does (chatbot.server), let each
-    answer `queries`, and report each one's own and shared memory (Linux: /proc/self/smaps_rollup)."""
+    """Fork `workers` processes after the build, as the server's supervisor does (chatbot.server), and one
+    more that builds its own index after the fork, for comparison; each answers `queries`, then reports
+    its own and shared memory (Linux: /proc/self/smaps_rollup) while all of them are still running."""
     if not hasattr(os, "fork") or not Path("/proc/self/smaps_rollup").exists():
         return ["forked workers: not measured (needs fork and /proc/self/smaps_rollup)"]
     with Session(engine) as session:
         inherited = memory_index_for(session)
     engine.dispose()
     gc.freeze()  # as memory_index.build_before_fork: the collector leaves inherited objects alone
-    children = []
-    for _ in range(workers):
-        reading, writing = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker
-            os.close(reading)
-            code = 1
-            try:
-                engine.dispose(close=False)  # the parent's connections stay the parent's
-                handle = handler_for(engine)
-                for query in queries:
-                    handle(query)
-                with Session(engine) as session:
-                    rebuilt = memory_index_for(session) is not inherited
-                report = {**smaps_rollup(), "rebuilt": rebuilt}
-                os.write(writing, json.dumps(report).encode())
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(writing)
-        children.append((pid, reading))
-    lines = []
-    for n, (pid, reading) in enumerate(children):
+    release = os.pipe()  # closed by the parent once every report is in
+    children = [
+        fork_worker(engine, queries, inherited, release, builds=n == workers) for n in range(workers + 1)
+    ]
+    os.close(release[0])
+    reports = []
+    for pid, reading in children:
         with os.fdopen(reading, "rb") as pipe:
-            payload = pipe.read()
+            reports.append((pid, pipe.read()))
+    os.close(release[1])
+    lines = []
+    for n, (pid, payload) in enumerate(reports):
         os.waitpid(pid, 0)
+        who = "a worker building its own index" if n == workers else f"worker {n}"
         if not payload:
-            lines.append(f"worker {n}: failed")
+            lines.append(f"{who}: failed")
             continue
         memory = json.loads(payload)
         own = (memory["Private_Clean"] + memory["Private_Dirty"]) / 1e3
         shared = (memory["Shared_Clean"] + memory["Shared_Dirty"]) / 1e3
+        index = "its own index" if memory["rebuilt"] else "the supervisor's index, not rebuilt"
         lines.append(
-            f"worker {n} after {len(queries)} queries: RSS {memory['Rss'] / 1e3:.0f} MB,"
-            f" its own {own:.0f} MB, shared {shared:.0f} MB (PSS {memory['Pss'] / 1e3:.0f} MB);"
-            f" index {'rebuilt' if memory['rebuilt'] else 'inherited, not rebuilt'}"
+            f"{who} after {len(queries)} queries: {own:.0f} MB its own, {shared:.0f} MB shared"
+            f" (RSS {memory['Rss'] / 1e3:.0f} MB, PSS {memory['Pss'] / 1e3:.0f} MB); {index}"
         )
     gc.unfreeze()
     return lines
+
+
+def fork_worker(
+    engine: Engine, queries: Sequence[str], inherited: object, release: tuple[int, int], *, builds: bool
+) -> tuple[int, int]:
+    """(pid, the pipe its report comes through) of a forked worker answering `queries`."""
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(writing)
+        return pid, reading
+    os.close(reading)
+    os.close(release[1])
+    code = 1
+    try:
+        engine.dispose(close=False)  # the parent's connections stay the parent's
+        if builds:
+            build_before_fork(engine)  # its own copy, as when each worker builds one
+        handle = handler_for(engine)
+        for query in queries:
+            handle(query)
+        with Session(engine) as session:
+            rebuilt = memory_index_for(session) is not inherited
+        os.write(writing, json.dumps({**smaps_rollup(), "rebuilt": rebuilt}).encode())
+        os.close(writing)
+        os.read(release[0], 1)  # stay until the parent has every report (the pipe closes: b"")
+        code = 0
+    finally:
+        os._exit(code)
 
 
 def smaps_rollup() -> dict[str, int]:

@@ -59,9 +59,9 @@ def expansion_scores(
 ) -> tuple[Match, FloatArray]:
     """Every project with an expansion word, and a dense array of their weighted BM25 (by project id)."""
     scores = np.zeros(len(index.lengths), dtype=np.float32)
+    for word, weight in stems:
+        index.add_scores(scores, word, weight)
+    scores *= index.present if include_archived else index.listed
     phrases = [index.postings[word] for word, _ in stems]
-    for (_, weight), posting in zip(stems, phrases, strict=True):
-        ids, bm25 = index.scores(Match(docs=posting[0], phrases=[posting]), include_archived=include_archived)
-        scores[ids] += weight * bm25
     docs = np.flatnonzero(scores != 0).astype(np.int32)
     return Match(docs=docs, phrases=phrases), scores

@@ -53,6 +53,7 @@ K1 = 1.2
 B = 0.75
 # Sets of ids are merged by sorting when small, through an array over every id past 1/64 of them.
 DENSE_ABOVE_SHARE = 64
+RECENT_PHRASE_BYTES = 4_000_000  # phrases looked up lately, kept per index (the oldest dropped first)
 BACKGROUND_BUILD_ABOVE_SECONDS = 0.5  # a slower build is redone in the background (search uses FTS5)
 REBUILD_INTERVAL_SECONDS = 30.0  # ... and at most this often
 
@@ -159,6 +160,13 @@ class MemoryIndex:
     average_length: float = 1.0
     build_seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        # BM25's length normalisation per project id, as scores() would compute it for each match.
+        self.norms: FloatArray = K1 * (1 - B + B * self.lengths / self.average_length)
+        # The last phrases looked up: a search asks for the same ones for all words, then for any word.
+        self._recent: dict[tuple[str, bool], tuple[IdArray, FloatArray]] = {}
+        self._recent_lock = threading.Lock()
+
     @property
     def column_bits(self) -> ColumnBits:
         return ColumnBits(self.postings)
@@ -166,6 +174,7 @@ class MemoryIndex:
     def nbytes(self) -> tuple[int, int]:
         """(bytes of numpy arrays, bytes of the Python objects that find them: terms and their slots)."""
         arrays: list[npt.NDArray[Any]] = [
+            self.norms,
             self.postings.docs,
             self.postings.weights,
             self.postings.bits,
@@ -243,7 +252,7 @@ class MemoryIndex:
         if not len(matched):
             return NO_IDS, NO_SCORES
         scores = np.zeros(len(matched), dtype=np.float32)
-        norm = K1 * (1 - B + B * self.lengths[matched] / self.average_length)
+        norm = self.norms[matched]
         for docs, frequency in found.phrases:
             idf = max(math.log((self.rows - len(docs) + 0.5) / (len(docs) + 0.5)), 1e-6)
             if docs is found.docs:  # one phrase's own postings (a word's, as expansion ranks them)
@@ -258,7 +267,27 @@ class MemoryIndex:
             scores += idf * (f * (K1 + 1)) / (f + norm)
         return matched, scores
 
+    def add_scores(self, into: FloatArray, term: str, weight: float = 1.0) -> None:
+        """into[project id] += weight x the stem's bm25, for every project that has it, visible or not (the
+        caller masks once): a word's part of scores(), without its per-word filtering."""
+        docs, frequency = self.postings[term]
+        idf = max(math.log((self.rows - len(docs) + 0.5) / (len(docs) + 0.5)), 1e-6)
+        into[docs] += weight * (idf * (frequency * (K1 + 1)) / (frequency + self.norms[docs]))
+
     def _phrase(self, phrase: Phrase) -> tuple[IdArray, FloatArray]:
+        key = (phrase.text, phrase.prefix)
+        found = self._recent.get(key)
+        if found is None:
+            found = self._look_up(phrase)
+            with self._recent_lock:
+                self._recent[key] = found
+                kept = sum(docs.nbytes + frequency.nbytes for docs, frequency in self._recent.values())
+                while kept > RECENT_PHRASE_BYTES and len(self._recent) > 1:
+                    docs, frequency = self._recent.pop(next(iter(self._recent)))
+                    kept -= docs.nbytes + frequency.nbytes
+        return found
+
+    def _look_up(self, phrase: Phrase) -> tuple[IdArray, FloatArray]:
         words = tokens(phrase.text)
         if not words:
             return NO_IDS, NO_SCORES
