@@ -17,6 +17,9 @@ from sqlalchemy import Engine, MetaData
 from chatbot.catalog.sample import load_sample
 from chatbot.db import make_engine
 
+# search_generation is moved on by triggers (migration 0007) once per transaction, as for the load itself.
+NOT_COPIED = {"alembic_version", "search_generation"}
+
 
 @dataclass(frozen=True)
 class PostgresTemplate:
@@ -80,7 +83,7 @@ class SampleCatalog:
         with engine.begin() as connection:
             metadata = MetaData()
             metadata.reflect(connection)
-            tables = [t.name for t in metadata.sorted_tables if t.name != "alembic_version"]
+            tables = [t.name for t in metadata.sorted_tables if t.name not in NOT_COPIED]
             connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
             for table in tables:
                 connection.exec_driver_sql(f'CREATE TABLE "{schema}"."{table}" AS TABLE "{table}"')
