@@ -6,13 +6,15 @@ from sqlmodel import Session
 
 from chatbot.catalog.expansion import expansion_stems
 from chatbot.catalog.memory_index import memory_index_for, stem
-from chatbot.catalog.sample import load_sample
 from chatbot.catalog.search import search_projects
 from tests.conftest import FIXED_NOW
+from tests.sample_catalog import SampleCatalog
 
 
-def test_the_best_matches_words_bring_related_projects_after_them(sqlite_engine: Engine) -> None:
-    load_sample(sqlite_engine, clock=lambda: FIXED_NOW)
+def test_the_best_matches_words_bring_related_projects_after_them(
+    sqlite_engine: Engine, sample_catalog: SampleCatalog
+) -> None:
+    sample_catalog(sqlite_engine, FIXED_NOW)
     with Session(sqlite_engine) as session:
         assert memory_index_for(session) is not None
         page = search_projects(session, "lumberjack", limit=10)
@@ -24,8 +26,10 @@ def test_the_best_matches_words_bring_related_projects_after_them(sqlite_engine:
     assert page.total == len(page.projects)
 
 
-def test_expansion_words_are_shared_rare_and_not_typed(sqlite_engine: Engine) -> None:
-    load_sample(sqlite_engine, clock=lambda: FIXED_NOW)
+def test_expansion_words_are_shared_rare_and_not_typed(
+    sqlite_engine: Engine, sample_catalog: SampleCatalog
+) -> None:
+    sample_catalog(sqlite_engine, FIXED_NOW)
     with Session(sqlite_engine) as session:
         index = memory_index_for(session)
     assert index is not None
