@@ -260,8 +260,8 @@ def find_system(data: DataSet, label: str, database: AbstractContextManager[Engi
 
 
 def warm_up(engine: Engine) -> str:
-    """Builds the in-memory copy of the search index where `serve` builds it at start."""
-    if engine.dialect.name != "sqlite" or not Settings().search_in_memory:
+    """Builds the in-memory copy of the search index as `serve` builds it at start (both databases)."""
+    if not Settings().search_in_memory:
         return "no in-memory index"
     with Session(engine) as session:
         index = memory_index_for(session)
