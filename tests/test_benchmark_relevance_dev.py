@@ -68,7 +68,8 @@ def test_find_pages_through_next_5_and_is_scored_beside_bm25(
     assert code == 0
     result = json.loads((tmp_path / "run.json").read_text())
     find, bm25 = result["systems"]["find (SQLite)"], result["systems"]["BM25"]
-    assert sorted(find["queries"]["kafka client"]["ranking"]) == KAFKA  # 8 results: page 1 and "Next 5"
+    ranking = find["queries"]["kafka client"]["ranking"]
+    assert sorted(ranking[:8]) == KAFKA and len(ranking) > 5  # page 1 and "Next 5"; related ones follow
     assert find["queries"]["kafka client"]["P@5"] == 1.0
     assert bm25["queries"]["kafka client"]["P@5"] == 1.0
     assert {v["kind"] for v in result["verdicts"]} == {"all", "plain", "typo", "synonym"}
@@ -94,7 +95,7 @@ def test_postgresql_is_measured_in_the_same_run(
 
     assert code == 0, out
     systems = json.loads((tmp_path / "r.json").read_text())["systems"]
-    assert sorted(systems["find (PostgreSQL)"]["queries"]["kafka client"]["ranking"]) == KAFKA
+    assert sorted(systems["find (PostgreSQL)"]["queries"]["kafka client"]["ranking"][:8]) == KAFKA
     assert "give the same top 10" in out
 
 
