@@ -6,17 +6,16 @@ and compares only the best candidates letter by letter.
 """
 
 import difflib
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 from sqlmodel import Session
 
-from chatbot.catalog.rebuilds import Builds
+from chatbot.catalog.rebuilds import CatalogCache
 from chatbot.catalog.vocabulary import CHECK_EVERY_SECONDS, catalog_version
 
 SUGGESTED = 3
@@ -87,9 +86,6 @@ class CatalogNames:
 
 
 BACKGROUND_BUILD_ABOVE_SECONDS = 0.5
-_cache: dict[str, CatalogNames] = {}
-_lock = threading.Lock()
-_builds = Builds("project names")
 
 
 def similar_project_names(session: Session, typed: str, limit: int = SUGGESTED) -> list[str]:
@@ -100,33 +96,20 @@ def similar_project_names(session: Session, typed: str, limit: int = SUGGESTED) 
 def catalog_names(session: Session) -> CatalogNames:
     """Checked against the catalog at most once a minute (the check costs 40 ms at 100,000 projects);
     when it changed, a large catalog's names are indexed again in the background meanwhile."""
-    engine = session.get_bind().engine
-    key = str(engine.url)
-    with _lock:
-        cached = _cache.get(key)
-        if cached is not None and time.monotonic() - cached.checked_at < CHECK_EVERY_SECONDS:
-            return cached
-        version = catalog_version(session)
-        if cached is not None and cached.version == version:
-            cached.checked_at = time.monotonic()
-            return cached
-        if cached is not None and cached.build_seconds > BACKGROUND_BUILD_ABOVE_SECONDS:
-            cached.checked_at = time.monotonic()
-            _builds.in_background(key, lambda: _rebuild(engine, key))
-            return cached
-        _cache[key] = built = _build(session, version)
-        return built
+    return _names.get(session)
 
 
-def _rebuild(engine: Engine, key: str) -> None:
-    with Session(engine) as session:
-        built = _build(session, catalog_version(session))
-    with _lock:
-        _cache[key] = built
-
-
-def _build(session: Session, version: tuple[int, object]) -> CatalogNames:
+def _build(session: Session) -> CatalogNames:
     started = time.perf_counter()
     rows = session.execute(text("SELECT name, full_name FROM project WHERE removed_at IS NULL")).all()
     names, full_names = NameIndex.of(r[0] for r in rows), NameIndex.of(r[1] for r in rows)
-    return CatalogNames(names, full_names, version, time.perf_counter() - started, time.monotonic())
+    return CatalogNames(names, full_names, (0, None), time.perf_counter() - started)
+
+
+_names: CatalogCache[CatalogNames] = CatalogCache(
+    "project names",
+    _build,
+    catalog_version,
+    check_every=CHECK_EVERY_SECONDS,
+    background_above=BACKGROUND_BUILD_ABOVE_SECONDS,
+)

@@ -11,16 +11,15 @@ import gc
 import heapq
 import json
 import re
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, text
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from chatbot.catalog.query import MAX_TERM_LENGTH, SearchQuery, with_words
-from chatbot.catalog.rebuilds import Builds
+from chatbot.catalog.rebuilds import CatalogCache
 from chatbot.catalog.synonyms import GROUPS
 from chatbot.models import Project
 
@@ -50,10 +49,6 @@ class Vocabulary:
 
 BACKGROUND_BUILD_ABOVE_SECONDS = 0.5
 
-_cache: dict[str, Vocabulary] = {}
-_lock = threading.Lock()
-_builds = Builds("vocabulary")
-
 
 def corrected_words(session: Session, query: SearchQuery) -> list[str] | None:
     """The query's words with the searched ones' typos corrected, or None when there is none.
@@ -72,44 +67,15 @@ def corrected_words(session: Session, query: SearchQuery) -> list[str] | None:
 
 
 def vocabulary_for(session: Session) -> Vocabulary:
-    """The catalog's vocabulary, checked against the catalog at most once a minute.
-
-    When the catalog changed, a vocabulary that took long to build (a large catalog) is rebuilt in the
-    background while searches go on with the previous one: a search never waits seconds for it.
-    """
-    engine = session.get_bind().engine
-    key = str(engine.url)
-    with _lock:
-        cached = _cache.get(key)
-        if cached is not None and time.monotonic() - cached.checked_at < CHECK_EVERY_SECONDS:
-            return cached
-        version = catalog_version(session)
-        if cached is not None and cached.version == version:
-            cached.checked_at = time.monotonic()
-            return cached
-        if cached is not None and cached.build_seconds > BACKGROUND_BUILD_ABOVE_SECONDS:
-            cached.checked_at = time.monotonic()
-            _builds.in_background(key, lambda: _rebuild(engine, key))
-            return cached
-        return _store(key, build_vocabulary(session), version)
+    """The catalog's vocabulary, checked against the catalog at most once a minute (rebuilt in the
+    background when it was slow to build: see rebuilds.CatalogCache)."""
+    return _vocabularies.get(session)
 
 
-def _rebuild(engine: Engine, key: str) -> None:
-    with Session(engine) as session:
-        version = catalog_version(session)
-        vocabulary = build_vocabulary(session)
-    with _lock:
-        _store(key, vocabulary, version)
-
-
-def _store(key: str, vocabulary: Vocabulary, version: tuple[int, object]) -> Vocabulary:
-    vocabulary.version = version
-    vocabulary.checked_at = time.monotonic()
-    _cache[key] = vocabulary
+def _freeze(vocabulary: Vocabulary) -> None:
     # Hundreds of thousands of long-lived strings: keep the cyclic collector from rescanning them on
     # every full collection (a 30-60 ms pause in the middle of a search at 100,000 projects).
     gc.freeze()
-    return vocabulary
 
 
 def catalog_version(session: Session) -> tuple[int, object]:
@@ -168,3 +134,13 @@ def _topic_ranking(active: list[tuple[int, int, str]]) -> list[str]:
         if isinstance(parsed, list):
             counts.update(t.lower() for t in parsed if isinstance(t, str) and t)
     return [topic for topic, _ in counts.most_common()]
+
+
+_vocabularies: CatalogCache[Vocabulary] = CatalogCache(
+    "vocabulary",
+    build_vocabulary,
+    catalog_version,
+    check_every=CHECK_EVERY_SECONDS,
+    background_above=BACKGROUND_BUILD_ABOVE_SECONDS,
+    stored=_freeze,
+)
