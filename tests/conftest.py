@@ -2,6 +2,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,9 +52,9 @@ def sample_catalog(
     catalog.close()
 
 
-@pytest.fixture(scope="session")
-def pg_schema_url() -> Iterator[str]:
-    """A fresh schema in the test database, migrated once for the whole run."""
+@contextmanager
+def fresh_pg_schema(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty schema in the test database (skipped without PostgreSQL), dropped after."""
     admin = create_engine(PG_URL)
     try:
         with admin.connect() as connection:
@@ -61,17 +62,25 @@ def pg_schema_url() -> Iterator[str]:
     except OperationalError as exc:
         admin.dispose()
         pytest.skip(f"PostgreSQL is not reachable at {PG_URL}: {exc.orig}")
-    schema = f"test_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    """A fresh schema in the test database, migrated once for the whole run."""
+    with fresh_pg_schema("test") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 def _truncate_pg(engine: Engine) -> None:

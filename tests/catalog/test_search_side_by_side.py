@@ -2,13 +2,11 @@
 the same order, the same totals, the same replies (both rank from the in-memory index)."""
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from benchmarks.corpus import build_catalog, load
@@ -19,7 +17,7 @@ from chatbot.handlers import CommandContext, Deps, Reply, UsageError
 from chatbot.models import Project
 from chatbot.settings import Settings
 from commands.find import find_page
-from tests.conftest import FIXED_NOW, PG_URL
+from tests.conftest import FIXED_NOW, fresh_pg_schema
 from tests.sample_catalog import SampleCatalog
 
 pytestmark = pytest.mark.postgres
@@ -74,22 +72,8 @@ QUERIES = [
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh schema of its own in the test database, dropped afterwards."""
-    admin = create_engine(PG_URL)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}: {exc.orig}")
-    schema = f"side_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with fresh_pg_schema("side") as url:
+        yield url
 
 
 @pytest.fixture
